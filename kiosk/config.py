@@ -1,0 +1,238 @@
+"""Loading and validating the kiosk's TOML configuration.
+
+Every problem is reported as one `ConfigError` naming the file, the key and what is wrong, so
+`main.py` can print one line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.i18n import DEFAULT_LANGUAGE, catalog_languages
+from kiosk.technician import PinHashError, parse_pin_hash
+from kiosk.tomlschema import (
+    ConfigError,
+    TomlTable,
+    load_toml,
+    local_texts,
+    non_empty,
+    one_of,
+    positive,
+)
+
+__all__ = ["Config", "ConfigError", "DeviceConfig", "Panel", "TimeLimits", "load_config"]
+MODES = ("self-service", "window")
+DEVICE_KINDS = (
+    "id_card_reader",
+    "serial_scanner",
+    "wedge_scanner",
+    "camera",
+    "receipt_printer",
+    "a4_printer",
+)
+MIN_WARNING_S = 20  # DESIGN.md §6: at least 20 s to extend a visit
+
+
+@dataclass(frozen=True)
+class Panel:
+    width_mm: float
+    height_mm: float
+    resolution: tuple[int, int]  # pixels, width x height
+
+    @property
+    def px_per_mm(self) -> float:
+        return (self.resolution[0] / self.width_mm + self.resolution[1] / self.height_mm) / 2
+
+    @property
+    def portrait(self) -> bool:
+        return self.resolution[1] > self.resolution[0]
+
+
+@dataclass(frozen=True)
+class TimeLimits:
+    idle_s: float  # a screen without a touch for this long raises the time-out warning
+    warning_s: float  # the warning counts down this long before the visit ends
+
+    def scaled(self, factor: float) -> TimeLimits:
+        return TimeLimits(self.idle_s * factor, self.warning_s * factor)
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    name: str
+    kind: str
+    simulated: bool
+    port: str  # a pyserial URL, device path, camera index/URL; empty when simulated
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    site_id: str
+    site_name: Mapping[str, str]
+    kiosk_id: str
+    mode: str
+    language: str
+    panel: Panel
+    elder_mode_default: bool
+    elder_offer_age: int
+    time_limits: TimeLimits
+    elder_time_factor: float
+    technician_pin_hash: str
+    platform_url: str
+    platform_verify_tls: bool
+    data_dir: Path
+    services_dir: Path
+    devices: Mapping[str, DeviceConfig]
+
+    def time_limits_for(self, elder: bool) -> TimeLimits:
+        return self.time_limits.scaled(self.elder_time_factor) if elder else self.time_limits
+
+
+def load_config(path: Path | str) -> Config:
+    path = Path(path)
+    return _parse(path, load_toml(path))
+
+
+def _resolution(value: list[Any]) -> str | None:
+    ok = len(value) == 2 and all(
+        isinstance(v, int) and not isinstance(v, bool) and v >= 320 for v in value
+    )
+    return None if ok else "must be [width, height] in pixels, each at least 320"
+
+
+def _parse(path: Path, root: TomlTable) -> Config:
+    base = path.parent
+
+    site = root.table("site")
+    site_id = site.get("id", str, check=non_empty)
+    site_name = local_texts(site, "name")
+    site.finish()
+
+    kiosk = root.table("kiosk")
+    kiosk_id = kiosk.get("id", str, check=non_empty)
+    mode = kiosk.get("mode", str, default="self-service", check=one_of(MODES))
+    language = kiosk.get("language", str, default=DEFAULT_LANGUAGE)
+    kiosk.finish()
+
+    panel_t = root.table("panel")
+    panel = Panel(
+        width_mm=panel_t.get("width_mm", float, check=positive),
+        height_mm=panel_t.get("height_mm", float, check=positive),
+        resolution=tuple(panel_t.get("resolution", list, check=_resolution)),
+    )
+    panel_t.finish()
+
+    access = root.table("accessibility", required=False)
+    elder_default = access.get("elder_mode_default", bool, default=False)
+    elder_age = access.get(
+        "elder_offer_age",
+        int,
+        default=65,
+        check=lambda v: None if 50 <= v <= 100 else "must be between 50 and 100",
+    )
+    elder_factor = access.get(
+        "elder_time_factor",
+        float,
+        default=2.0,
+        check=lambda v: None if v >= 1 else "must be at least 1",
+    )
+    access.finish()
+
+    limits_t = root.table("time_limits", required=False)
+    limits = TimeLimits(
+        idle_s=limits_t.get(
+            "idle_s",
+            float,
+            default=60.0,
+            check=lambda v: None if v >= 10 else "must be at least 10 seconds",
+        ),
+        warning_s=limits_t.get(
+            "warning_s",
+            float,
+            default=30.0,
+            check=lambda v: (
+                None
+                if v >= MIN_WARNING_S
+                else f"must be at least {MIN_WARNING_S} seconds (DESIGN.md §6)"
+            ),
+        ),
+    )
+    limits_t.finish()
+
+    tech = root.table("technician")
+    pin_hash = tech.get("pin_hash", str, check=_pin_hash)
+    tech.finish()
+
+    platform = root.table("platform")
+    platform_url = platform.get("url", str, check=_http_url)
+    verify_tls = platform.get("verify_tls", bool, default=True)
+    platform.finish()
+
+    data = root.table("data", required=False)
+    data_dir = base / data.get("directory", str, default="var", check=non_empty)
+    data.finish()
+
+    services = root.table("services", required=False)
+    services_dir = base / services.get("directory", str, default="services", check=non_empty)
+    services.finish()
+
+    devices_t = root.table("devices", required=False)
+    devices = {name: _device(devices_t, name) for name in list(devices_t.data)}
+    devices_t.finish()
+    root.finish()
+
+    if language not in catalog_languages():
+        raise ConfigError(
+            path,
+            "kiosk.language",
+            f"no catalog for {language!r} (have: {', '.join(catalog_languages())})",
+        )
+    return Config(
+        path=path,
+        site_id=site_id,
+        site_name=site_name,
+        kiosk_id=kiosk_id,
+        mode=mode,
+        language=language,
+        panel=panel,
+        elder_mode_default=elder_default,
+        elder_offer_age=elder_age,
+        time_limits=limits,
+        elder_time_factor=elder_factor,
+        technician_pin_hash=pin_hash,
+        platform_url=platform_url,
+        platform_verify_tls=verify_tls,
+        data_dir=data_dir,
+        services_dir=services_dir,
+        devices=devices,
+    )
+
+
+def _device(devices: TomlTable, name: str) -> DeviceConfig:
+    table = devices.table(name)
+    kind = table.get("kind", str, check=one_of(DEVICE_KINDS))
+    simulated = table.get("simulated", bool, default=False)
+    port = table.get("port", str, default="")
+    if not simulated and not port:
+        raise table.error("port", "missing (or set simulated = true)")
+    options = table.get("options", dict, default={})
+    table.finish()
+    return DeviceConfig(name=name, kind=kind, simulated=simulated, port=port, options=options)
+
+
+def _pin_hash(value: str) -> str | None:
+    try:
+        parse_pin_hash(value)
+    except PinHashError as e:
+        return f"{e} (make one with: python main.py hash-pin)"
+    return None
+
+
+def _http_url(value: str) -> str | None:
+    ok = value.startswith(("http://", "https://")) and len(value) > len("https://")
+    return None if ok else f"must be an http:// or https:// URL; got {value!r}"
