@@ -1,0 +1,191 @@
+"""The composition root: parse arguments, load the config, build the core and the window.
+
+Only this module wires the packages together (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+
+from kiosk.catalog import Service, load_catalog
+from kiosk.config import Config, ConfigError, Panel, load_config
+from kiosk.events import EventBus
+from kiosk.i18n import Catalogs
+from kiosk.technician import PinGuard, hash_pin
+from kiosk.timers import ManualScheduler, Scheduler
+from kiosk.visit import Visit, VisitSettings
+from screens.app import create_application
+from screens.bridge import CoreBridge
+from screens.fonts import INSTALL_HINT, cap_height_ratio, find_cjk_font
+from screens.main_window import MainWindow
+from screens.qt_scheduler import QtScheduler
+from screens.steps import STEP_SCREENS
+from screens.theme import Theme
+from screens.tour import write_tour
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent / "config" / "default.toml"
+EXIT_CONFIG, EXIT_NO_FONT, EXIT_NO_DISPLAY = 2, 3, 4
+
+log = logging.getLogger("kiosk")
+
+
+@dataclass
+class Kiosk:
+    bus: EventBus
+    visit: Visit
+    window: MainWindow
+    bridge: CoreBridge
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="kiosk", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="site config (TOML)")
+    parser.add_argument(
+        "--kiosk",
+        action="store_true",
+        help="full screen, no frame, no cursor; leave only with the technician PIN",
+    )
+    parser.add_argument(
+        "--tour",
+        type=Path,
+        metavar="DIR",
+        help="write a PNG of every screen to DIR and exit (needs no display)",
+    )
+    parser.add_argument(
+        "--exit-after-first-paint",
+        action="store_true",
+        help="print the time to the first painted screen and exit (benchmarks)",
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("hash-pin", help="read a technician PIN and print its hash for the config")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if args.command == "hash-pin":
+        return _hash_pin()
+    try:
+        config = load_config(args.config)
+        services = load_catalog(config.services_dir)
+    except ConfigError as e:
+        print(f"kiosk: config error: {e}", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.tour:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif not _display_available():
+        print(
+            "kiosk: no display. Run `make run` (it starts a virtual screen with VNC), or set "
+            "DISPLAY, or QT_QPA_PLATFORM=offscreen to run without showing anything.",
+            file=sys.stderr,
+        )
+        return EXIT_NO_DISPLAY
+    return _run_qt(args, config, services)
+
+
+def _hash_pin() -> int:
+    pin = getpass.getpass("technician PIN (digits): ") if sys.stdin.isatty() else input()
+    if not pin.isdigit() or len(pin) < 6:
+        print("kiosk: the PIN must be at least 6 digits", file=sys.stderr)
+        return EXIT_CONFIG
+    print(hash_pin(pin))
+    return 0
+
+
+def _display_available() -> bool:
+    if sys.platform != "linux" or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -> int:
+    app = create_application()
+    font = find_cjk_font()
+    if font is None:
+        print(f"kiosk: {INSTALL_HINT}", file=sys.stderr)
+        return EXIT_NO_FONT
+    catalogs = Catalogs.load()
+    if args.tour:
+        return _tour(args.tour, config, services, catalogs, font)
+
+    kiosk = build_kiosk(config, services, catalogs, QtScheduler(), font, kiosk_mode=args.kiosk)
+    window = kiosk.window
+    if args.exit_after_first_paint:
+        window.first_painted.connect(lambda: (print("first-paint", flush=True), app.quit()))
+    width, height = config.panel.resolution
+    window.resize(width, height)
+    if args.kiosk:
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+        app.setOverrideCursor(Qt.CursorShape.BlankCursor)
+        window.showFullScreen()
+    else:
+        window.show()
+    log.info("kiosk %s at %s is running (%s)", config.kiosk_id, config.site_id, config.mode)
+    return app.exec()
+
+
+def build_kiosk(
+    config: Config,
+    services: Sequence[Service],
+    catalogs: Catalogs,
+    scheduler: Scheduler,
+    font_family: str,
+    kiosk_mode: bool = False,
+) -> Kiosk:
+    bus = EventBus()
+    settings = VisitSettings(
+        default_language=config.language,
+        languages=catalogs.languages,
+        elder_default=config.elder_mode_default,
+        time_limits=config.time_limits_for(elder=False),
+        elder_time_limits=config.time_limits_for(elder=True),
+        ready_steps=frozenset(STEP_SCREENS),
+    )
+    visit = Visit(services, settings, bus, scheduler)
+    ratio = cap_height_ratio(font_family)
+    themes = {elder: Theme(config.panel, elder, font_family, ratio) for elder in (False, True)}
+    guard = PinGuard(config.technician_pin_hash, scheduler)
+    window = MainWindow(visit, catalogs, themes, STEP_SCREENS, scheduler, guard, kiosk_mode)
+    bridge = CoreBridge(bus)
+    bridge.visit_changed.connect(window.show_snapshot, Qt.ConnectionType.QueuedConnection)
+    return Kiosk(bus, visit, window, bridge)
+
+
+def _tour(
+    directory: Path, config: Config, services: list[Service], catalogs: Catalogs, font: str
+) -> int:
+    scheduler = ManualScheduler()
+    portrait = config.panel if config.panel.portrait else _rotated(config.panel)
+    kiosks: list[Kiosk] = []
+
+    def window(upright: bool) -> MainWindow:
+        panel = portrait if upright else _rotated(portrait)
+        kiosk = build_kiosk(replace(config, panel=panel), services, catalogs, scheduler, font)
+        kiosk.window.resize(*panel.resolution)
+        kiosks.append(kiosk)  # kept alive until the tour is written
+        return kiosk.window
+
+    written = write_tour(directory, window, services, catalogs.languages, scheduler.now())
+    print(f"wrote {len(written)} screenshots to {directory}")
+    return 0
+
+
+def _rotated(panel: Panel) -> Panel:
+    width, height = panel.resolution
+    return Panel(panel.height_mm, panel.width_mm, (height, width))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,218 @@
+"""The main window: a header and one screen built from the visit's snapshot, plus overlays.
+
+Every change of phase, language or mode builds the screen anew from the snapshot and deletes the
+old one, so no widget keeps anything of a visit that has ended (DESIGN.md §6).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QMouseEvent, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
+
+from kiosk.i18n import Catalogs
+from kiosk.technician import PinGuard
+from kiosk.timers import Scheduler
+from kiosk.visit import Phase, Visit, VisitSnapshot
+from screens.attract import AttractScreen
+from screens.catalog import CatalogScreen
+from screens.context import ScreenContext
+from screens.finish import FinishScreen
+from screens.guide import GuideScreen
+from screens.header import Header
+from screens.help import HelpScreen
+from screens.overlay import Overlay
+from screens.rate import RateScreen
+from screens.technician import CornerTaps, PinOverlay, TechnicianMenu
+from screens.theme import Theme
+from screens.timeout import TimeoutOverlay
+
+log = logging.getLogger(__name__)
+
+ScreenFactory = Callable[[ScreenContext], QWidget]
+PHASE_SCREENS: Mapping[Phase, ScreenFactory] = {
+    Phase.ATTRACT: AttractScreen,
+    Phase.CATALOG: CatalogScreen,
+    Phase.GUIDE: GuideScreen,
+    Phase.FINISH: FinishScreen,
+    Phase.RATE: RateScreen,
+}
+
+
+class MainWindow(QWidget):
+    first_painted = Signal()
+
+    def __init__(
+        self,
+        visit: Visit,
+        catalogs: Catalogs,
+        themes: Mapping[bool, Theme],  # by elder mode
+        step_screens: Mapping[str, ScreenFactory],
+        scheduler: Scheduler,
+        pin_guard: PinGuard,
+        kiosk_mode: bool,
+    ) -> None:
+        super().__init__()
+        self.setObjectName("MainWindow")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.visit, self._catalogs, self._themes = visit, catalogs, themes
+        self._step_screens, self._scheduler, self._pin_guard = step_screens, scheduler, pin_guard
+        self._kiosk_mode = kiosk_mode
+        self._may_close = not kiosk_mode
+        self._painted = False
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._header: QWidget | None = None
+        self._screen: QWidget | None = None
+        self._key: tuple[object, ...] | None = None
+        self._style_elder: bool | None = None
+        self._timeout: TimeoutOverlay | None = None
+        self._timeout_key: tuple[object, ...] | None = None
+        self._technician: Overlay | None = None
+        self._corner_taps = CornerTaps(themes[False])
+        self._snapshot = visit.snapshot
+        self.show_snapshot(visit.snapshot)
+
+    @property
+    def screen_widget(self) -> QWidget | None:
+        return self._screen
+
+    @property
+    def overlay(self) -> Overlay | None:
+        return self._technician or self._timeout
+
+    def context(self, snapshot: VisitSnapshot) -> ScreenContext:
+        tr = self._catalogs.translator(snapshot.language)
+        return ScreenContext(snapshot, tr, self._themes[snapshot.elder], self.visit)
+
+    def show_snapshot(self, snapshot: VisitSnapshot) -> None:
+        self._snapshot = snapshot
+        ctx = self.context(snapshot)
+        if self._style_elder is not snapshot.elder:
+            self.setStyleSheet(ctx.theme.stylesheet())
+            self._style_elder = snapshot.elder
+        self.setWindowTitle(ctx.tr("app.window_title"))
+        service_id = snapshot.service.id if snapshot.service else None
+        key = (
+            snapshot.phase,
+            service_id,
+            snapshot.step_index,
+            snapshot.catalog_page,
+            snapshot.language,
+            snapshot.elder,
+            snapshot.help_requested,
+        )
+        if key != self._key:
+            self._key = key
+            self._replace_screen(Header(ctx), self._build_screen(ctx))
+        self._show_timeout(ctx)
+
+    def _build_screen(self, ctx: ScreenContext) -> QWidget:
+        snapshot = ctx.snapshot
+        if snapshot.help_requested:
+            return HelpScreen(ctx)
+        if snapshot.phase is Phase.STEP:
+            assert snapshot.step is not None
+            return self._step_screens[snapshot.step](ctx)
+        return PHASE_SCREENS[snapshot.phase](ctx)
+
+    def _replace_screen(self, header: QWidget, screen: QWidget) -> None:
+        for old in (self._header, self._screen):
+            if old is not None:
+                self._layout.removeWidget(old)
+                old.hide()
+                old.deleteLater()
+        self._header, self._screen = header, screen
+        self._layout.addWidget(header)
+        self._layout.addWidget(screen, 1)
+        if self.overlay is not None:
+            self.overlay.raise_()
+
+    def _show_timeout(self, ctx: ScreenContext) -> None:
+        key = (self._key, ctx.snapshot.warning_until)
+        if key == self._timeout_key:
+            return
+        self._timeout_key = key
+        if self._timeout is not None:
+            self._timeout.hide()
+            self._timeout.deleteLater()
+            self._timeout = None
+        if ctx.snapshot.warning_until is not None:
+            self._timeout = TimeoutOverlay(self, ctx, self._scheduler)
+            self._timeout.present()
+            if self._technician is not None:
+                self._technician.raise_()
+
+    # -- technician access ----------------------------------------------------------------
+
+    def open_technician_pin(self) -> PinOverlay:
+        self._close_technician()
+        ctx = self.context(self._snapshot)
+        overlay = PinOverlay(self, ctx.theme, ctx.tr, self._pin_guard)
+        overlay.unlocked.connect(self._open_technician_menu)
+        overlay.dismissed.connect(self._close_technician)
+        overlay.present()
+        self._technician = overlay
+        return overlay
+
+    def _open_technician_menu(self) -> None:
+        self._close_technician()
+        ctx = self.context(self._snapshot)
+        menu = TechnicianMenu(self, ctx.theme, ctx.tr)
+        menu.quit_requested.connect(self.quit_by_technician)
+        menu.dismissed.connect(self._close_technician)
+        menu.present()
+        self._technician = menu
+
+    def _close_technician(self) -> None:
+        if self._technician is not None:
+            self._technician.hide()
+            self._technician.deleteLater()
+            self._technician = None
+
+    def quit_by_technician(self) -> None:
+        log.warning("kiosk closed by the technician")
+        self._may_close = True
+        self.close()
+        QApplication.quit()
+
+    # -- Qt events ------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Watches every press in the application: it restarts the idle time, and five taps
+        in the top-left corner open the technician PIN."""
+        if event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
+            self.visit.touch()
+            position = self.mapFromGlobal(event.globalPosition().toPoint())
+            if self._corner_taps.tap(QPoint(position)) and self._technician is None:
+                self.open_technician_pin()
+        return False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            # Queued, so it fires once this paint has reached the screen.
+            QTimer.singleShot(0, self.first_painted.emit)
+        return super().event(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        for overlay in (self._timeout, self._technician):
+            if overlay is not None:
+                overlay.setGeometry(self.rect())
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._may_close:
+            event.accept()
+        else:
+            event.ignore()  # a kiosk is left only through the technician PIN

@@ -1,0 +1,73 @@
+"""Small building blocks shared by the screens, styled through the theme's roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+
+
+def label(text: str, role: str = "", wrap: bool = True, center: bool = False) -> QLabel:
+    widget = QLabel(text)
+    widget.setWordWrap(wrap)
+    widget.setTextFormat(Qt.TextFormat.PlainText)  # citizen and config text is never markup
+    if role:
+        widget.setProperty("role", role)
+    if center:
+        widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return widget
+
+
+def button(text: str, on_click: Callable[[], object], role: str = "") -> QPushButton:
+    widget = QPushButton(text)
+    if role:
+        widget.setProperty("role", role)
+    widget.setAccessibleName(text)
+    widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+    widget.clicked.connect(lambda: on_click())
+    return widget
+
+
+class CardButton(QPushButton):
+    """A large button holding wrapped lines of text (a service tile, a rating level).
+
+    A plain QPushButton cannot wrap its text; this one lays labels out inside itself and
+    reports their size, so long names in elder mode grow the button instead of being cut.
+    """
+
+    def __init__(self, lines: list[QLabel], on_click: Callable[[], object], spacing: int) -> None:
+        super().__init__()
+        self._lines = QVBoxLayout(self)
+        self._lines.setSpacing(spacing)
+        for line in lines:
+            line.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            self._lines.addWidget(line)
+        self.setAccessibleName(" ".join(line.text() for line in lines))
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.clicked.connect(lambda: on_click())
+
+    # The stylesheet's min-width/min-height become minimumSize(); the labels decide the rest.
+    def sizeHint(self) -> QSize:
+        return self._lines.sizeHint().expandedTo(self.minimumSize())
+
+    def minimumSizeHint(self) -> QSize:
+        return self._lines.minimumSize().expandedTo(self.minimumSize())
+
+    def hasHeightForWidth(self) -> bool:
+        return True
+
+    def heightForWidth(self, width: int) -> int:
+        return max(self._lines.totalHeightForWidth(width), self.minimumHeight())
+
+
+class Screen(QWidget):
+    """A page of the kiosk: a column with the theme's margins and gaps."""
+
+    def __init__(self, margin: int, gap: int) -> None:
+        super().__init__()
+        self.setObjectName("Screen")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
+        self.column = QVBoxLayout(self)
+        self.column.setContentsMargins(margin, margin, margin, margin)
+        self.column.setSpacing(gap)
