@@ -1,0 +1,31 @@
+"""Printing a benchmark's rows as a table or JSON, and keeping the JSON in bench/results/."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def emit(name: str, rows: Sequence[Mapping[str, Any]], as_json: bool) -> None:
+    RESULTS.mkdir(exist_ok=True)
+    document = {"benchmark": name, "rows": list(rows)}
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    (RESULTS / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+    if as_json:
+        print(text)
+        return
+    columns = list(rows[0])
+    cells = [[_cell(row[c]) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for r in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
