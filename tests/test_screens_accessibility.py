@@ -1,0 +1,57 @@
+"""Every screen, in both languages, both modes and both orientations, measured against §6:
+text size, touch targets and gaps, contrast, nothing cut off, six choices in elder mode,
+no untranslated text and no missing glyphs."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.catalog import Service
+from kiosk.i18n import Catalogs
+from screens.tour import scenes, show
+from tests import screen_checks as checks
+
+COMBINATIONS = [
+    (portrait, language, elder)
+    for portrait in (True, False)
+    for language in ("zh", "en")
+    for elder in (False, True)
+]
+IDS = [
+    f"{'portrait' if p else 'landscape'}-{lang}-{'elder' if e else 'normal'}"
+    for p, lang, e in COMBINATIONS
+]
+
+
+@pytest.mark.parametrize(("portrait", "language", "elder"), COMBINATIONS, ids=IDS)
+def test_every_screen_meets_the_accessibility_rules(
+    make_kiosk,
+    services: list[Service],
+    catalogs: Catalogs,
+    portrait: bool,
+    language: str,
+    elder: bool,
+) -> None:
+    other_names = {catalogs.text(lang, "meta.name") for lang in catalogs.languages} - {
+        catalogs.text(language, "meta.name")
+    }
+    problems: list[str] = []
+    measured = 0
+    for scene in scenes(services, language, elder, now=0.0):
+        kiosk = make_kiosk(portrait=portrait)
+        window = kiosk.window
+        show(window, scene)
+        theme = window.context(scene.snapshot).theme
+        found = (
+            checks.check_targets(window, theme)
+            + checks.check_text_size(window, theme)
+            + checks.check_contrast(window, theme)
+            + checks.check_fit(window)
+            + checks.check_language(window, language, other_names)
+            + (checks.check_choices(window, 6) if elder else [])
+        )
+        measured += len(checks.texts(window))
+        problems += [f"{scene.name}: {p}" for p in found]
+        window.close()
+    assert measured > 100  # the checks looked at real widgets
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,175 @@
+"""The real window driven by taps: a whole visit, help, language, time-outs, the technician."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+
+from kiosk.catalog import Service, load_catalog
+from kiosk.timers import ManualScheduler
+from kiosk.visit import Phase, ServiceRated
+from screens.keypad import Keypad
+from tests.conftest import DEMO_PIN, ROOT
+
+
+def buttons(window: QWidget) -> dict[str, QAbstractButton]:
+    return {
+        b.text() or b.accessibleName(): b
+        for b in window.findChildren(QAbstractButton)
+        if b.isVisible() and b.isEnabled()
+    }
+
+
+def shown_texts(window: QWidget) -> list[str]:
+    return [
+        w.text()
+        for w in window.findChildren(QWidget)
+        if isinstance(w, (QLabel, QAbstractButton)) and w.isVisible()
+    ]
+
+
+def tap(qtbot, kiosk, text: str) -> None:
+    """Tap the visible button whose text (or accessible name) contains `text`."""
+    matches = [b for name, b in buttons(kiosk.window).items() if text in name]
+    assert len(matches) == 1, f"{text!r} among {sorted(buttons(kiosk.window))}"
+    qtbot.mouseClick(matches[0], Qt.MouseButton.LeftButton)
+    qtbot.wait(1)  # let the queued re-render run
+
+
+@pytest.fixture(scope="module")
+def confirm_only_services(tmp_path_factory) -> list[Service]:
+    """A catalog whose one service runs on the steps this build has screens for."""
+    directory = tmp_path_factory.mktemp("services")
+    text = (ROOT / "config" / "services" / "40-queue-ticket.toml").read_text(encoding="utf-8")
+    text = text.replace('steps = ["form", "print"]', 'steps = ["confirm"]')
+    text = text.replace('produces = ["ticket"]', 'produces = ["record"]')
+    (directory / "ticket.toml").write_text(text, encoding="utf-8")
+    return load_catalog(directory)
+
+
+def test_a_citizen_goes_through_a_whole_visit_and_rates_it(
+    qtbot, make_kiosk, confirm_only_services: list[Service]
+) -> None:
+    kiosk = make_kiosk(service_list=confirm_only_services)
+    ratings: list[ServiceRated] = []
+    kiosk.bus.subscribe(ServiceRated, ratings.append)
+    tap(qtbot, kiosk, "开始办理")
+    assert "请选择要办理的事项" in shown_texts(kiosk.window)
+    assert "本机即将开放" not in shown_texts(kiosk.window)
+    tap(qtbot, kiosk, "取号")
+    assert "需要准备" in shown_texts(kiosk.window)  # the guide
+    tap(qtbot, kiosk, "开始办理")
+    tap(qtbot, kiosk, "确认办理")
+    assert "办理完成" in shown_texts(kiosk.window)
+    tap(qtbot, kiosk, "评价本次服务")
+    assert kiosk.visit.snapshot.phase is Phase.RATE
+    tap(qtbot, kiosk, "基本满意")
+    assert ratings == [ServiceRated("queue-ticket", 3)]
+    assert "欢迎使用政务服务自助终端" in shown_texts(kiosk.window)
+
+
+def test_services_without_screens_for_their_steps_show_as_coming(qtbot, make_kiosk) -> None:
+    kiosk = make_kiosk()
+    tap(qtbot, kiosk, "开始办理")
+    assert shown_texts(kiosk.window).count("本机即将开放") == 6
+    tap(qtbot, kiosk, "社保参保证明打印")
+    assert "本机暂未开放此事项，请到人工窗口办理。" in shown_texts(kiosk.window)
+    assert "开始办理" not in buttons(kiosk.window)
+    tap(qtbot, kiosk, "返回")
+    assert kiosk.visit.snapshot.phase is Phase.CATALOG
+
+
+def test_the_language_switches_on_every_screen(qtbot, make_kiosk) -> None:
+    kiosk = make_kiosk()
+    tap(qtbot, kiosk, "English")
+    assert "Welcome to the public service kiosk" in shown_texts(kiosk.window)
+    tap(qtbot, kiosk, "Start")
+    tap(qtbot, kiosk, "Take a queue number")
+    assert "What to bring" in shown_texts(kiosk.window)
+    tap(qtbot, kiosk, "中文")
+    assert "需要准备" in shown_texts(kiosk.window)
+    assert kiosk.visit.snapshot.service is not None  # the visit goes on
+
+
+def test_elder_mode_is_one_tap_away_and_makes_everything_bigger(qtbot, make_kiosk) -> None:
+    kiosk = make_kiosk()
+    normal = buttons(kiosk.window)["开始办理"].height()
+    normal_font = buttons(kiosk.window)["开始办理"].font().pixelSize()
+    tap(qtbot, kiosk, "长辈模式")
+    assert kiosk.visit.snapshot.elder
+    start = buttons(kiosk.window)["开始办理"]
+    assert start.height() > normal and start.font().pixelSize() > normal_font * 1.4
+    tap(qtbot, kiosk, "退出长辈模式")
+    assert not kiosk.visit.snapshot.elder
+
+
+def test_help_is_one_tap_from_any_screen_and_comes_back(qtbot, make_kiosk) -> None:
+    kiosk = make_kiosk()
+    tap(qtbot, kiosk, "开始办理")
+    tap(qtbot, kiosk, "取号")
+    tap(qtbot, kiosk, "求助")
+    assert "已呼叫工作人员" in shown_texts(kiosk.window)
+    tap(qtbot, kiosk, "返回继续办理")
+    assert "需要准备" in shown_texts(kiosk.window)
+
+
+def test_a_time_out_warns_then_one_tap_gives_more_time(qtbot, make_kiosk) -> None:
+    clock = ManualScheduler()
+    kiosk = make_kiosk(scheduler=clock)
+    tap(qtbot, kiosk, "开始办理")
+    clock.advance(60)
+    qtbot.wait(1)
+    assert kiosk.window.overlay is not None
+    assert "30 秒后将结束办理，并清除您的信息。" in shown_texts(kiosk.window)
+    tap(qtbot, kiosk, "需要，继续办理")
+    assert kiosk.window.overlay is None
+    assert kiosk.visit.snapshot.phase is Phase.CATALOG
+
+
+def test_an_abandoned_visit_is_cleared_from_every_widget(qtbot, make_kiosk) -> None:
+    clock = ManualScheduler()
+    kiosk = make_kiosk(scheduler=clock)
+    tap(qtbot, kiosk, "English")
+    tap(qtbot, kiosk, "Start")
+    tap(qtbot, kiosk, "Apply for a senior citizen card")
+    clock.advance(60 + 30)
+    qtbot.wait(1)
+    qtbot.wait(10)  # the old screen's deleteLater has run
+    assert "欢迎使用政务服务自助终端" in shown_texts(kiosk.window)
+    assert kiosk.visit.snapshot.language == "zh"
+    remains = [
+        w.text()
+        for w in kiosk.window.findChildren(QLabel)
+        if "senior" in w.text().lower() or "优待" in w.text()
+    ]
+    assert remains == []
+
+
+def test_five_corner_taps_and_the_pin_let_a_technician_quit_a_locked_kiosk(
+    qtbot, make_kiosk
+) -> None:
+    kiosk = make_kiosk(kiosk_mode=True)
+    window = kiosk.window
+    window.close()
+    assert window.isVisible()  # no way out without the PIN
+    for _ in range(5):
+        qtbot.mouseClick(window, Qt.MouseButton.LeftButton, pos=QPoint(10, 10))
+    keypad = window.findChild(Keypad)
+    assert keypad is not None and keypad.isVisible()
+    for digit in "111111":
+        tap(qtbot, kiosk, digit)
+    tap(qtbot, kiosk, "确定")
+    assert "密码错误，请重试。" in shown_texts(window)
+    for digit in DEMO_PIN:
+        tap(qtbot, kiosk, digit)
+    tap(qtbot, kiosk, "确定")
+    tap(qtbot, kiosk, "退出程序")
+    assert not window.isVisible()
+
+
+def test_taps_elsewhere_do_not_open_the_technician_pin(qtbot, make_kiosk) -> None:
+    kiosk = make_kiosk()
+    for _ in range(5):
+        qtbot.mouseClick(kiosk.window, Qt.MouseButton.LeftButton, pos=QPoint(500, 900))
+    assert kiosk.window.overlay is None
