@@ -9,20 +9,17 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from kiosk.events import EventBus
-from kiosk.visit import AssistRequested, VisitChanged
+from kiosk.visit import VisitChanged
 
 
 class CoreBridge(QObject):
     visit_changed = Signal(object)  # VisitSnapshot
-    assist_requested = Signal(object)  # AssistRequested
 
     def __init__(self, bus: EventBus) -> None:
         super().__init__()
-        self._unsubscribe = [
-            bus.subscribe(VisitChanged, lambda e: self.visit_changed.emit(e.snapshot)),
-            bus.subscribe(AssistRequested, self.assist_requested.emit),
-        ]
+        self._unsubscribe = bus.subscribe(
+            VisitChanged, lambda e: self.visit_changed.emit(e.snapshot)
+        )
 
     def close(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
+        self._unsubscribe()

@@ -7,7 +7,7 @@ the pictures a person looks at and the screens the tests measure are the same.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
@@ -24,7 +24,7 @@ class Scene:
     name: str
     snapshot: VisitSnapshot
     overlay: str = ""  # "", "technician-pin" or "technician-menu"
-    portrait_only: bool = field(default=True)
+    portrait_only: bool = True
 
 
 def scenes(services: Sequence[Service], language: str, elder: bool, now: float) -> Iterator[Scene]:
