@@ -82,6 +82,11 @@ class MainWindow(QWidget):
         return self._screen
 
     @property
+    def snapshot(self) -> VisitSnapshot:
+        """The snapshot the window shows now (it trails the visit by one queued event)."""
+        return self._snapshot
+
+    @property
     def overlay(self) -> Overlay | None:
         return self._technician or self._timeout
 
@@ -129,6 +134,11 @@ class MainWindow(QWidget):
         self._header, self._screen = header, screen
         self._layout.addWidget(header)
         self._layout.addWidget(screen, 1)
+        # A layout shows widgets added to a visible window only on a later, queued event;
+        # showing them now means no frame (and no test) ever sees the window empty.
+        if self.isVisible():
+            header.show()
+            screen.show()
         if self.overlay is not None:
             self.overlay.raise_()
 

@@ -34,7 +34,12 @@ def tap(qtbot, kiosk, text: str) -> None:
     matches = [b for name, b in buttons(kiosk.window).items() if text in name]
     assert len(matches) == 1, f"{text!r} among {sorted(buttons(kiosk.window))}"
     qtbot.mouseClick(matches[0], Qt.MouseButton.LeftButton)
-    qtbot.wait(1)  # let the queued re-render run
+    settle(qtbot, kiosk)
+
+
+def settle(qtbot, kiosk) -> None:
+    """Wait until the window shows the visit's latest snapshot (it arrives by a queued event)."""
+    qtbot.waitUntil(lambda: kiosk.window.snapshot is kiosk.visit.snapshot, timeout=2000)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +124,7 @@ def test_a_time_out_warns_then_one_tap_gives_more_time(qtbot, make_kiosk) -> Non
     kiosk = make_kiosk(scheduler=clock)
     tap(qtbot, kiosk, "开始办理")
     clock.advance(60)
-    qtbot.wait(1)
+    settle(qtbot, kiosk)
     assert kiosk.window.overlay is not None
     assert "30 秒后将结束办理，并清除您的信息。" in shown_texts(kiosk.window)
     tap(qtbot, kiosk, "需要，继续办理")
@@ -134,16 +139,18 @@ def test_an_abandoned_visit_is_cleared_from_every_widget(qtbot, make_kiosk) -> N
     tap(qtbot, kiosk, "Start")
     tap(qtbot, kiosk, "Apply for a senior citizen card")
     clock.advance(60 + 30)
-    qtbot.wait(1)
-    qtbot.wait(10)  # the old screen's deleteLater has run
+    settle(qtbot, kiosk)
     assert "欢迎使用政务服务自助终端" in shown_texts(kiosk.window)
     assert kiosk.visit.snapshot.language == "zh"
-    remains = [
-        w.text()
-        for w in kiosk.window.findChildren(QLabel)
-        if "senior" in w.text().lower() or "优待" in w.text()
-    ]
-    assert remains == []
+
+    def remains() -> list[str]:
+        return [
+            w.text()
+            for w in kiosk.window.findChildren(QLabel)
+            if "senior" in w.text().lower() or "优待" in w.text()
+        ]
+
+    qtbot.waitUntil(lambda: remains() == [], timeout=2000)  # the old screen's deleteLater
 
 
 def test_five_corner_taps_and_the_pin_let_a_technician_quit_a_locked_kiosk(
