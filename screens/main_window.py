@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QMouseEvent, QResizeEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QMouseEvent, QResizeEvent, QShowEvent, QWindow
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from kiosk.i18n import Catalogs
@@ -194,11 +194,13 @@ class MainWindow(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Watches every press in the application: it restarts the idle time, and five taps
-        in the top-left corner open the technician PIN."""
+        in the top-left corner open the technician PIN. A press reaches an application filter
+        twice, at the QWindow and then at the widget; only the first is counted."""
         if event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
             self.visit.touch()
             position = self.mapFromGlobal(event.globalPosition().toPoint())
-            if self._corner_taps.tap(QPoint(position)) and self._technician is None:
+            counted = isinstance(watched, QWindow)
+            if counted and self._corner_taps.tap(QPoint(position)) and self._technician is None:
                 self.open_technician_pin()
         return False
 
