@@ -14,8 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 
+from devices import kinds
+from devices.supervisor import Supervisor
+from devices.wedge import WedgeScanner
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config, ConfigError, Panel, load_config
 from kiosk.events import EventBus
@@ -23,7 +26,7 @@ from kiosk.i18n import Catalogs
 from kiosk.technician import PinGuard, hash_pin
 from kiosk.timers import ManualScheduler, Scheduler
 from kiosk.visit import Visit, VisitSettings
-from screens.app import create_application
+from screens.app import create_application, quit_on_termination_signals
 from screens.bridge import CoreBridge
 from screens.fonts import INSTALL_HINT, cap_height_ratio, find_cjk_font
 from screens.main_window import MainWindow
@@ -31,6 +34,7 @@ from screens.qt_scheduler import QtScheduler
 from screens.steps import STEP_SCREENS
 from screens.theme import Theme
 from screens.tour import write_tour
+from screens.wedge_input import WedgeInput
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config" / "default.toml"
 EXIT_CONFIG, EXIT_NO_FONT, EXIT_NO_DISPLAY = 2, 3, 4
@@ -44,6 +48,20 @@ class Kiosk:
     visit: Visit
     window: MainWindow
     bridge: CoreBridge
+
+
+@dataclass
+class Devices:
+    supervisor: Supervisor
+    simulators: list[kinds.Simulator]
+
+    def start(self) -> None:
+        self.supervisor.start()
+
+    def stop(self) -> None:
+        self.supervisor.stop()
+        for simulator in self.simulators:
+            simulator.stop()
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -121,9 +139,15 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         return _tour(args.tour, config, services, catalogs, font)
 
     kiosk = build_kiosk(config, services, catalogs, QtScheduler(), font, kiosk_mode=args.kiosk)
+    quit_on_termination_signals(app)
     window = kiosk.window
     if args.exit_after_first_paint:
         window.first_painted.connect(lambda: (print("first-paint", flush=True), app.quit()))
+    running: list[Devices] = []
+    if not args.exit_after_first_paint:
+        # Built after the first paint: adapters and simulators cost ~90 ms of imports, a third
+        # of the start-up budget, and the citizen sees the attract screen meanwhile.
+        window.first_painted.connect(lambda: running.extend(_start_devices(app, config, kiosk.bus)))
     width, height = config.panel.resolution
     window.resize(width, height)
     if args.kiosk:
@@ -133,7 +157,54 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     else:
         window.show()
     log.info("kiosk %s at %s is running (%s)", config.kiosk_id, config.site_id, config.mode)
-    return app.exec()
+    code = app.exec()
+    for devices in running:
+        devices.stop()  # before the interpreter ends, while worker threads can still be joined
+    return code
+
+
+def _start_devices(app: QCoreApplication, config: Config, bus: EventBus) -> list[Devices]:
+    try:
+        devices = build_devices(config, bus)
+    except ConfigError as e:
+        print(f"kiosk: config error: {e}", file=sys.stderr)
+        app.exit(EXIT_CONFIG)
+        return []
+    for device in devices.supervisor.devices.values():
+        if isinstance(device, WedgeScanner):
+            app.installEventFilter(WedgeInput(device, parent=app))
+    devices.start()
+    return [devices]
+
+
+def build_devices(config: Config, bus: EventBus) -> Devices:
+    """The configured devices, their events forwarded to the bus, and the simulators of those
+    with `simulated = true` running (not yet opened: call `start()`)."""
+    simulators: list[kinds.Simulator] = []
+    adapters = []
+    try:
+        for name, device_config in config.devices.items():
+            port = device_config.port
+            if device_config.simulated:
+                simulator = kinds.simulator(device_config.kind, config.data_dir / "simulators")
+                if simulator is not None:
+                    simulators.append(simulator)
+                    port = simulator.address
+                elif device_config.kind == "a4_printer":
+                    port = str(config.data_dir / "a4-printouts")
+            try:
+                device = kinds.build(device_config.kind, name, port, device_config.options)
+            except ValueError as e:
+                key, _, problem = str(e).partition(": ")
+                key = key.replace("option ", "options.")
+                raise ConfigError(config.path, f"devices.{name}.{key}", problem) from e
+            device.subscribe(bus.publish)
+            adapters.append(device)
+    except BaseException:
+        for simulator in simulators:
+            simulator.stop()
+        raise
+    return Devices(Supervisor(adapters), simulators)
 
 
 def build_kiosk(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import startup
+from bench import decode, idcard, startup
 from bench.report import emit
 
 
@@ -14,9 +14,18 @@ def main() -> None:
     start = commands.add_parser("startup", help="start-up to first paint vs a bare PySide6 window")
     start.add_argument("--runs", type=int, default=9)
     start.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    read = commands.add_parser("idcard", help="a full ID card read vs the serial wire time")
+    read.add_argument("--reads", type=int, default=30)
+    read.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    codes = commands.add_parser("decode", help="QR decoder chain vs each library alone")
+    codes.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     if args.name == "startup":
         emit("startup", startup.run(args.runs), args.json)
+    elif args.name == "idcard":
+        emit("idcard", idcard.run(args.reads), args.json)
+    elif args.name == "decode":
+        emit("decode", decode.run(), args.json)
 
 
 if __name__ == "__main__":

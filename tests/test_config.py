@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from devices import kinds
 from kiosk.config import ConfigError, load_config
 from tests.conftest import ROOT
 
@@ -123,3 +125,26 @@ def test_a_broken_service_file_is_a_config_error_too(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr.startswith(f"kiosk: config error: {services / 'x.toml'}: guide: missing")
+
+
+def test_a_bad_device_option_is_a_config_error_too(tmp_path: Path) -> None:
+    text = DEFAULT.replace(
+        'kind = "serial_scanner"\n', 'kind = "serial_scanner"\noptions = { baud = 9600 }\n'
+    )
+    path = write(tmp_path, text.replace('directory = "../var"', f'directory = "{tmp_path}"'))
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 2, result.stderr
+    assert f"kiosk: config error: {path}: devices.scanner.options.baud: unknown" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "config" / "sites").glob("*.toml")), ids=str)
+def test_every_example_site_has_devices_that_accept_their_options(path: Path) -> None:
+    for name, device in load_config(path).devices.items():
+        kinds.build(device.kind, name, device.port or "/dev/null", device.options)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from devices.model import Notice
 from kiosk.i18n import Catalogs, placeholders
 
 
@@ -25,3 +26,9 @@ def test_data_texts_are_picked_by_language(catalogs: Catalogs) -> None:
     tr = catalogs.translator("en")
     assert tr.pick({"zh": "取号", "en": "Take a number"}) == "Take a number"
     assert tr("catalog.page", page=1, pages=2) == "Page 1 of 2"
+
+
+def test_every_device_notice_has_a_plain_text_in_every_language(catalogs: Catalogs) -> None:
+    for language in catalogs.languages:
+        for notice in Notice:
+            assert f"device.notice.{notice}" in catalogs.messages[language], (language, notice)

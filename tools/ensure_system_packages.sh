@@ -18,6 +18,8 @@ PACKAGES=(
     xvfb x11vnc xauth
     # bar and QR codes (pyzbar) for the device work
     libzbar0
+    # finding the CJK font file for printouts (fc-match); reading A4 PDFs back in the tests
+    fontconfig ghostscript
 )
 
 # Debian's own python3 creates virtualenvs only with python3-venv (`make` runs `$PYTHON -m venv`).
