@@ -13,12 +13,10 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QCoreApplication, Qt
 
-from devices import kinds
-from devices.supervisor import Supervisor
-from devices.wedge import WedgeScanner
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config, ConfigError, Panel, load_config
 from kiosk.events import EventBus
@@ -34,7 +32,10 @@ from screens.qt_scheduler import QtScheduler
 from screens.steps import STEP_SCREENS
 from screens.theme import Theme
 from screens.tour import write_tour
-from screens.wedge_input import WedgeInput
+
+if TYPE_CHECKING:
+    from devices.kinds import Simulator
+    from devices.supervisor import Supervisor
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config" / "default.toml"
 EXIT_CONFIG, EXIT_NO_FONT, EXIT_NO_DISPLAY = 2, 3, 4
@@ -53,7 +54,7 @@ class Kiosk:
 @dataclass
 class Devices:
     supervisor: Supervisor
-    simulators: list[kinds.Simulator]
+    simulators: list[Simulator]
 
     def start(self) -> None:
         self.supervisor.start()
@@ -164,6 +165,9 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
 
 
 def _start_devices(app: QCoreApplication, config: Config, bus: EventBus) -> list[Devices]:
+    from devices.wedge import WedgeScanner  # the device layer loads after the first paint
+    from screens.wedge_input import WedgeInput
+
     try:
         devices = build_devices(config, bus)
     except ConfigError as e:
@@ -180,7 +184,10 @@ def _start_devices(app: QCoreApplication, config: Config, bus: EventBus) -> list
 def build_devices(config: Config, bus: EventBus) -> Devices:
     """The configured devices, their events forwarded to the bus, and the simulators of those
     with `simulated = true` running (not yet opened: call `start()`)."""
-    simulators: list[kinds.Simulator] = []
+    from devices import kinds  # the device layer loads after the first paint
+    from devices.supervisor import Supervisor
+
+    simulators: list[Simulator] = []
     adapters = []
     try:
         for name, device_config in config.devices.items():
