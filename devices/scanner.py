@@ -12,7 +12,7 @@ the rest of it up to the next line end or a quiet moment; bytes left without a l
 this way). Either way memory stays bounded and reading goes on. Counters: `codes`, `dropped`,
 `errors`.
 
-The option helpers and `await_code` serve the keyboard-wedge scanner too.
+`scanner_health` serves the keyboard-wedge scanner too.
 """
 
 from __future__ import annotations
@@ -158,16 +158,21 @@ class SerialScanner(Device):
             waiting = port.in_waiting
         except PortError as error:
             return False, [f"port {self.url} cannot be read: {error}"]
-        counters = self.status().counters
-        lines = [
-            f"port {self.url} open at {self.baudrate} baud, {waiting} bytes waiting",
-            f"codes {counters.get('codes', 0)}, dropped {counters.get('dropped', 0)}",
-        ]
-        ok = self.state is DeviceState.ONLINE
-        if level is HealthLevel.INTERACTIVE and ok:
-            ok, asked = await_code(self, self._interactive_wait_s)
-            lines += asked
-        return ok, lines
+        where = f"port {self.url} open at {self.baudrate} baud, {waiting} bytes waiting"
+        return scanner_health(self, level, where, self._interactive_wait_s)
+
+
+def scanner_health(
+    device: Device, level: HealthLevel, where: str, wait_s: float
+) -> tuple[bool, list[str]]:
+    """The checks both scanners share: counts, and for `interactive` a code from a person."""
+    counters = device.status().counters
+    lines = [where, f"codes {counters.get('codes', 0)}, dropped {counters.get('dropped', 0)}"]
+    ok = device.state is DeviceState.ONLINE
+    if level is HealthLevel.INTERACTIVE and ok:
+        ok, asked = await_code(device, wait_s)
+        lines += asked
+    return ok, lines
 
 
 def await_code(device: Device, timeout_s: float) -> tuple[bool, list[str]]:

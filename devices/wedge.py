@@ -38,7 +38,7 @@ from devices.options import Options
 from devices.scanner import (
     INTERACTIVE_WAIT_S,
     MAX_LINE_BYTES,
-    await_code,
+    scanner_health,
 )
 
 ENTER, TAB = "\r", "\t"
@@ -217,16 +217,8 @@ class WedgeScanner(Device):
         pass
 
     def _health(self, level: HealthLevel) -> tuple[bool, list[str]]:
-        counters = self.status().counters
-        lines = [
-            "keys come from the GUI's keyboard input; a scan is told by its pace",
-            f"codes {counters.get('codes', 0)}, dropped {counters.get('dropped', 0)}",
-        ]
-        ok = self.state is DeviceState.ONLINE
-        if level is HealthLevel.INTERACTIVE and ok:
-            ok, asked = await_code(self, self._interactive_wait_s)
-            lines += asked
-        return ok, lines
+        where = "keys come from the GUI's keyboard input; a scan is told by its pace"
+        return scanner_health(self, level, where, self._interactive_wait_s)
 
 
 def build(name: str, port: str, options: Mapping[str, object]) -> WedgeScanner:
