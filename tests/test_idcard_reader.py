@@ -97,6 +97,15 @@ def sim(tmp_path: Path) -> Iterator[IdCardSimulator]:
 
 
 @pytest.fixture
+def refinding_sim(tmp_path: Path) -> Iterator[IdCardSimulator]:
+    """A reader that keeps finding a card it has read, as some real ones do."""
+    simulator = IdCardSimulator(tmp_path, refinds_read_card=True)
+    simulator.start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture
 def reader(sim: IdCardSimulator) -> Iterator[IdCardReader]:
     device = build("id_reader", sim.address, FAST)
     yield device
@@ -320,10 +329,9 @@ def test_the_sam_id_becomes_the_serial_number(reader: IdCardReader) -> None:
 # -- one read per placement, and the polling rhythm ----------------------------------------------
 
 
-def test_a_card_left_on_the_reader_is_read_once(tmp_path: Path) -> None:
-    # Some readers keep finding a card already read; the adapter still waits for it to be lifted.
-    sim = IdCardSimulator(tmp_path, refinds_read_card=True)
-    sim.start()
+def test_a_card_left_on_the_reader_is_read_once(refinding_sim: IdCardSimulator) -> None:
+    # The simulator keeps finding the card it has read; the adapter waits for it to be lifted.
+    sim = refinding_sim
     reader = build("id_reader", sim.address, FAST)
     events = Events()
     reader.subscribe(events)
@@ -337,7 +345,6 @@ def test_a_card_left_on_the_reader_is_read_once(tmp_path: Path) -> None:
         assert read_next(sim, events, CITIZENS[1]).name == "李明"  # lifted and placed again
     finally:
         reader.close()
-        sim.stop()
 
 
 def test_the_reader_never_polls_faster_than_every_300_ms(sim: IdCardSimulator) -> None:
@@ -577,9 +584,10 @@ def test_the_external_check_says_when_there_is_no_card(reader: IdCardReader) -> 
     assert report.ok and any("no card on the reader" in line for line in report.lines)
 
 
-def test_the_external_check_reads_a_card_lying_on_the_reader(tmp_path: Path) -> None:
-    sim = IdCardSimulator(tmp_path, refinds_read_card=True)
-    sim.start()
+def test_the_external_check_reads_a_card_lying_on_the_reader(
+    refinding_sim: IdCardSimulator,
+) -> None:
+    sim = refinding_sim
     reader = build("id_reader", sim.address, FAST)
     events = Events()
     reader.subscribe(events)
@@ -593,7 +601,6 @@ def test_the_external_check_reads_a_card_lying_on_the_reader(tmp_path: Path) -> 
         assert "810000198511020013" not in report.text()
     finally:
         reader.close()
-        sim.stop()
 
 
 def test_the_checks_of_a_closed_reader_fail_plainly(reader: IdCardReader) -> None:

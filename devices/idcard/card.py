@@ -30,7 +30,7 @@ import enum
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from devices.idcard import idnumber
@@ -133,7 +133,7 @@ def parse_text(block: bytes, photo_wlt: bytes = b"", fingerprint: bytes = b"") -
     parse = _PARSERS.get(flag)
     if parse is None:
         raise UnsupportedCardType(f"card type flag {flag!r} at byte 248 is not J, I, Y or blank")
-    return parse(block, photo_wlt, fingerprint)
+    return replace(parse(block), photo_wlt=photo_wlt, fingerprint=fingerprint)
 
 
 # -- layouts ---------------------------------------------------------------------------------
@@ -163,10 +163,9 @@ _COUNTRY = re.compile(r"[A-Z0-9]{3}")
 _NUMBER_2017 = re.compile(r"[A-Z]{3}[0-9]{12}")
 
 
-def _resident(block: bytes, photo_wlt: bytes, fingerprint: bytes) -> IdCard:
+def _resident(block: bytes) -> IdCard:
     fields = _fields(block, RESIDENT)
-    birth = _date(fields, "birth")
-    valid_from, valid_to = _validity(fields, birth)
+    birth, valid_from, valid_to = _dates(fields)
     nation = fields["nation"]
     if nation not in NATIONS:
         raise CardParseError(f"nation code {nation!r} is not in GB/T 3304")
@@ -181,15 +180,12 @@ def _resident(block: bytes, photo_wlt: bytes, fingerprint: bytes) -> IdCard:
         authority=fields["authority"],
         valid_from=valid_from,
         valid_to=valid_to,
-        photo_wlt=photo_wlt,
-        fingerprint=fingerprint,
     )
 
 
-def _hmt_residence_permit(block: bytes, photo_wlt: bytes, fingerprint: bytes) -> IdCard:
+def _hmt_residence_permit(block: bytes) -> IdCard:
     fields = _fields(block, HMT_RESIDENCE_PERMIT)
-    birth = _date(fields, "birth")
-    valid_from, valid_to = _validity(fields, birth)
+    birth, valid_from, valid_to = _dates(fields)
     return IdCard(
         type=CardType.HMT_RESIDENCE_PERMIT,
         number=_gb11643_number(fields),
@@ -202,20 +198,17 @@ def _hmt_residence_permit(block: bytes, photo_wlt: bytes, fingerprint: bytes) ->
         issue_count=_count(fields, "issue_count"),
         valid_from=valid_from,
         valid_to=valid_to,
-        photo_wlt=photo_wlt,
-        fingerprint=fingerprint,
     )
 
 
-def _foreign_permanent_2017(block: bytes, photo_wlt: bytes, fingerprint: bytes) -> IdCard:
+def _foreign_permanent_2017(block: bytes) -> IdCard:
     fields = _fields(block, FOREIGN_PERMANENT_2017)
     number = fields["number"]
     if not _NUMBER_2017.fullmatch(number):
         raise CardParseError(
             f"number {idnumber.mask(number)!r} is not 3 capital letters and 12 digits"
         )
-    birth = _date(fields, "birth")
-    valid_from, valid_to = _validity(fields, birth)
+    birth, valid_from, valid_to = _dates(fields)
     return IdCard(
         type=CardType.FOREIGN_PERMANENT_2017,
         number=number,
@@ -228,12 +221,10 @@ def _foreign_permanent_2017(block: bytes, photo_wlt: bytes, fingerprint: bytes) 
         card_version=fields["card_version"],
         valid_from=valid_from,
         valid_to=valid_to,
-        photo_wlt=photo_wlt,
-        fingerprint=fingerprint,
     )
 
 
-def _foreign_permanent_2023(block: bytes, photo_wlt: bytes, fingerprint: bytes) -> IdCard:
+def _foreign_permanent_2023(block: bytes) -> IdCard:
     fields = _fields(block, FOREIGN_PERMANENT_2023)
     number = fields["number"]
     if not (idnumber.is_valid(number) and number.startswith("9")):
@@ -249,8 +240,7 @@ def _foreign_permanent_2023(block: bytes, photo_wlt: bytes, fingerprint: bytes) 
     )
     if not english_name:
         raise CardParseError("english_name is empty")
-    birth = _date(fields, "birth")
-    valid_from, valid_to = _validity(fields, birth)
+    birth, valid_from, valid_to = _dates(fields)
     return IdCard(
         type=CardType.FOREIGN_PERMANENT_2023,
         number=number,
@@ -263,12 +253,10 @@ def _foreign_permanent_2023(block: bytes, photo_wlt: bytes, fingerprint: bytes) 
         previous_number_link=fields["previous_number_link"],
         valid_from=valid_from,
         valid_to=valid_to,
-        photo_wlt=photo_wlt,
-        fingerprint=fingerprint,
     )
 
 
-_PARSERS: dict[str, Callable[[bytes, bytes, bytes], IdCard]] = {
+_PARSERS: dict[str, Callable[[bytes], IdCard]] = {
     "": _resident,
     "J": _hmt_residence_permit,
     "I": _foreign_permanent_2017,
@@ -324,14 +312,16 @@ def _date(fields: dict[str, str], name: str) -> date:
     raise CardParseError(f"{name} {text!r} is not a date YYYYMMDD")
 
 
-def _validity(fields: dict[str, str], birth: date) -> tuple[date, date | None]:
+def _dates(fields: dict[str, str]) -> tuple[date, date, date | None]:
+    """Birth, valid from, and valid to (None: 长期), in an order that makes sense."""
+    birth = _date(fields, "birth")
     valid_from = _date(fields, "valid_from")
     valid_to = None if fields["valid_to"] == NO_EXPIRY else _date(fields, "valid_to")
     if valid_from < birth:
         raise CardParseError(f"valid_from {valid_from} is before the birth date {birth}")
     if valid_to is not None and valid_to < valid_from:
         raise CardParseError(f"valid_to {valid_to} is before valid_from {valid_from}")
-    return valid_from, valid_to
+    return birth, valid_from, valid_to
 
 
 def _sex(fields: dict[str, str]) -> str:
