@@ -25,6 +25,7 @@ from kiosk.technician import PinGuard, hash_pin
 from kiosk.timers import ManualScheduler, Scheduler
 from kiosk.visit import Visit, VisitSettings
 from screens.app import create_application, quit_on_termination_signals
+from screens.background import run_in_background
 from screens.bridge import CoreBridge
 from screens.fonts import INSTALL_HINT, cap_height_ratio, find_cjk_font
 from screens.main_window import MainWindow
@@ -146,9 +147,9 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         window.first_painted.connect(lambda: (print("first-paint", flush=True), app.quit()))
     running: list[Devices] = []
     if not args.exit_after_first_paint:
-        # Built after the first paint: adapters and simulators cost ~90 ms of imports, a third
-        # of the start-up budget, and the citizen sees the attract screen meanwhile.
-        window.first_painted.connect(lambda: running.extend(_start_devices(app, config, kiosk.bus)))
+        # Built after the first paint, on a worker: adapters and simulators cost ~250 ms
+        # (imports, the camera simulator's first frame), and the attract screen stays live.
+        window.first_painted.connect(lambda: _start_devices(app, config, kiosk.bus, running))
     width, height = config.panel.resolution
     window.resize(width, height)
     if args.kiosk:
@@ -164,21 +165,29 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     return code
 
 
-def _start_devices(app: QCoreApplication, config: Config, bus: EventBus) -> list[Devices]:
-    from devices.wedge import WedgeScanner  # the device layer loads after the first paint
-    from screens.wedge_input import WedgeInput
+def _start_devices(
+    app: QCoreApplication, config: Config, bus: EventBus, running: list[Devices]
+) -> None:
+    """Build the devices on a worker (imports and simulators take ~250 ms), then start them."""
 
-    try:
-        devices = build_devices(config, bus)
-    except ConfigError as e:
-        print(f"kiosk: config error: {e}", file=sys.stderr)
-        app.exit(EXIT_CONFIG)
-        return []
-    for device in devices.supervisor.devices.values():
-        if isinstance(device, WedgeScanner):
-            app.installEventFilter(WedgeInput(device, parent=app))
-    devices.start()
-    return [devices]
+    def started(devices: Devices) -> None:
+        from devices.wedge import WedgeScanner
+        from screens.wedge_input import WedgeInput
+
+        for device in devices.supervisor.devices.values():
+            if isinstance(device, WedgeScanner):
+                app.installEventFilter(WedgeInput(device, parent=app))
+        devices.start()
+        running.append(devices)
+
+    def failed(error: Exception) -> None:
+        if isinstance(error, ConfigError):
+            print(f"kiosk: config error: {error}", file=sys.stderr)
+            app.exit(EXIT_CONFIG)
+        else:  # the kiosk goes on; services that need devices say they are unavailable
+            log.error("devices could not be started", exc_info=error)
+
+    run_in_background("build-devices", lambda: build_devices(config, bus), started, failed)
 
 
 def build_devices(config: Config, bus: EventBus) -> Devices:
