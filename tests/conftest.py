@@ -17,6 +17,8 @@ from kiosk.config import Config, Panel, load_config
 from kiosk.i18n import Catalogs
 from kiosk.timers import ManualScheduler
 
+pytest_plugins = ["tests.central_server"]  # the `central` fixture: a real platform process
+
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PIN = "246810"  # the PIN whose hash config/default.toml carries
 
