@@ -19,9 +19,9 @@ help: ## list the targets
 
 run: $(VENV)/.installed ## run the kiosk: in a window, or without a display on Xvfb shown over VNC
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-		exec $(PY) main.py $(ARGS); \
+		exec $(PY) main.py --start-platform $(ARGS); \
 	else \
-		exec bash tools/run_headless.sh $(ARGS); \
+		exec bash tools/run_headless.sh --start-platform $(ARGS); \
 	fi
 
 test: $(VENV)/.installed ## run the tests (offscreen Qt); PYTEST_ARGS="-k ..." to pick

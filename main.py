@@ -37,6 +37,9 @@ from screens.tour import write_tour
 if TYPE_CHECKING:
     from devices.kinds import Simulator
     from devices.supervisor import Supervisor
+    from offline_queue.outbox import Outbox
+    from offline_queue.sync import SyncSettings
+    from offline_queue.wire import DeviceHealth
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config" / "default.toml"
 EXIT_CONFIG, EXIT_NO_FONT, EXIT_NO_DISPLAY = 2, 3, 4
@@ -79,6 +82,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         type=Path,
         metavar="DIR",
         help="write a PNG of every screen to DIR and exit (needs no display)",
+    )
+    parser.add_argument(
+        "--start-platform",
+        action="store_true",
+        help="start a local central platform when the configured one is on this machine and "
+        "does not answer (make run does this)",
     )
     parser.add_argument(
         "--exit-after-first-paint",
@@ -146,10 +155,17 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     if args.exit_after_first_paint:
         window.first_painted.connect(lambda: (print("first-paint", flush=True), app.quit()))
     running: list[Devices] = []
+    outboxes: list[Outbox] = []
+    platform = None
+    if args.start_platform:
+        from central.process import start_if_absent
+
+        platform = start_if_absent(config.platform_url, config.data_dir / "central.sqlite")
     if not args.exit_after_first_paint:
         # Built after the first paint, on a worker: adapters and simulators cost ~250 ms
         # (imports, the camera simulator's first frame), and the attract screen stays live.
         window.first_painted.connect(lambda: _start_devices(app, config, kiosk.bus, running))
+        window.first_painted.connect(lambda: _open_queue(config, kiosk.bus, running, outboxes))
     width, height = config.panel.resolution
     window.resize(width, height)
     if args.kiosk:
@@ -160,8 +176,13 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         window.show()
     log.info("kiosk %s at %s is running (%s)", config.kiosk_id, config.site_id, config.mode)
     code = app.exec()
+    # Before the interpreter ends, while worker threads can still be joined.
+    for outbox in outboxes:
+        outbox.close()
     for devices in running:
-        devices.stop()  # before the interpreter ends, while worker threads can still be joined
+        devices.stop()
+    if platform is not None:
+        platform.stop()
     return code
 
 
@@ -188,6 +209,74 @@ def _start_devices(
             log.error("devices could not be started", exc_info=error)
 
     run_in_background("build-devices", lambda: build_devices(config, bus), started, failed)
+
+
+def _open_queue(
+    config: Config, bus: EventBus, devices: list[Devices], opened: list[Outbox]
+) -> None:
+    """Open the encrypted queue and start syncing, on a worker (imports, key files, SQLite)."""
+
+    def failed(error: Exception) -> None:
+        # The kiosk goes on: services that must queue a record say they are unavailable.
+        log.error("the offline queue could not be opened: %s", error)
+
+    run_in_background(
+        "open-queue", lambda: open_outbox(config, bus, devices), opened.append, failed
+    )
+
+
+def open_outbox(config: Config, bus: EventBus, devices: Sequence[Devices] = ()) -> Outbox:
+    """The offline queue of this kiosk, syncing to the configured platform, its status on the
+    bus and the devices' states in its heartbeats."""
+    from offline_queue.outbox import Outbox, QueuePaths
+
+    return Outbox.open(
+        QueuePaths.under(config.data_dir),
+        kiosk_id=config.kiosk_id,
+        site_id=config.site_id,
+        platform_url=config.platform_url,
+        verify_tls=config.platform_verify_tls,
+        publish=bus.publish,
+        device_health=lambda: _device_health(devices),
+        settings=sync_settings(config),
+        timeout_s=config.sync.timeout_s,
+        software=f"kiosk-terminal {_version()}",
+    )
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kiosk-terminal")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "source"
+
+
+def sync_settings(config: Config) -> SyncSettings:
+    from datetime import timedelta
+
+    from offline_queue.sync import SyncSettings
+
+    sync = config.sync
+    return SyncSettings(
+        batch_records=sync.batch_records,
+        batch_bytes=sync.batch_bytes,
+        backoff_base_s=sync.backoff_base_s,
+        backoff_cap_s=sync.backoff_cap_s,
+        heartbeat_s=sync.heartbeat_s,
+        retention=timedelta(days=sync.retention_days),
+    )
+
+
+def _device_health(devices: Sequence[Devices]) -> list[DeviceHealth]:
+    from offline_queue.wire import DeviceHealth
+
+    return [
+        DeviceHealth(name=s.name, kind=s.kind, state=s.state.value, detail=s.detail[:1024])
+        for running in devices
+        for s in running.supervisor.statuses()
+    ]
 
 
 def build_devices(config: Config, bus: EventBus) -> Devices:
@@ -247,6 +336,7 @@ def build_kiosk(
     window = MainWindow(visit, catalogs, themes, STEP_SCREENS, scheduler, guard, kiosk_mode)
     bridge = CoreBridge(bus)
     bridge.visit_changed.connect(window.show_snapshot, Qt.ConnectionType.QueuedConnection)
+    bridge.sync_status_changed.connect(window.show_sync_status, Qt.ConnectionType.QueuedConnection)
     return Kiosk(bus, visit, window, bridge)
 
 

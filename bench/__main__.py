@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import decode, idcard, startup
+from bench import decode, idcard, queue, startup
 from bench.report import emit
 
 
@@ -19,6 +19,12 @@ def main() -> None:
     read.add_argument("--json", action="store_true", help="print JSON instead of a table")
     codes = commands.add_parser("decode", help="QR decoder chain vs each library alone")
     codes.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    records = commands.add_parser(
+        "queue", help="durable enqueue rate vs raw SQLite; drain time of a backlog to central"
+    )
+    records.add_argument("--enqueues", type=int, default=1500)
+    records.add_argument("--backlog", type=int, default=100_000)
+    records.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     if args.name == "startup":
         emit("startup", startup.run(args.runs), args.json)
@@ -26,6 +32,8 @@ def main() -> None:
         emit("idcard", idcard.run(args.reads), args.json)
     elif args.name == "decode":
         emit("decode", decode.run(), args.json)
+    elif args.name == "queue":
+        emit("queue", queue.run(args.enqueues, args.backlog), args.json)
 
 
 if __name__ == "__main__":

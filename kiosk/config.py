@@ -6,10 +6,12 @@ Every problem is reported as one `ConfigError` naming the file, the key and what
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import ipaddress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from kiosk.i18n import DEFAULT_LANGUAGE, catalog_languages
 from kiosk.technician import PinHashError, parse_pin_hash
@@ -70,6 +72,19 @@ class DeviceConfig:
 
 
 @dataclass(frozen=True)
+class SyncConfig:
+    """How the offline queue talks to the platform (DESIGN.md §4); see config/default.toml."""
+
+    batch_records: int = 500
+    batch_bytes: int = 1_000_000
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 300.0
+    heartbeat_s: float = 60.0
+    timeout_s: float = 15.0
+    retention_days: float = 7.0
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     site_id: str
@@ -85,6 +100,7 @@ class Config:
     technician_pin_hash: str
     platform_url: str
     platform_verify_tls: bool
+    sync: SyncConfig
     data_dir: Path
     services_dir: Path
     devices: Mapping[str, DeviceConfig]
@@ -96,6 +112,42 @@ class Config:
 def load_config(path: Path | str) -> Config:
     path = Path(path)
     return _parse(path, load_toml(path))
+
+
+def _at_least(minimum: float, unit: str = "") -> Callable[[float], str | None]:
+    return lambda v: None if v >= minimum else f"must be at least {minimum:g}{unit}"
+
+
+def _sync(table: TomlTable) -> SyncConfig:
+    default = SyncConfig()
+    sync = SyncConfig(
+        batch_records=table.get(
+            "batch_records",
+            int,
+            default=default.batch_records,
+            check=lambda v: None if 1 <= v <= 1000 else "must be between 1 and 1000",
+        ),
+        batch_bytes=table.get(
+            "batch_bytes", int, default=default.batch_bytes, check=_at_least(1024, " bytes")
+        ),
+        backoff_base_s=table.get(
+            "backoff_base_s", float, default=default.backoff_base_s, check=_at_least(0.01, " s")
+        ),
+        backoff_cap_s=table.get(
+            "backoff_cap_s", float, default=default.backoff_cap_s, check=_at_least(1, " s")
+        ),
+        heartbeat_s=table.get(
+            "heartbeat_s", float, default=default.heartbeat_s, check=_at_least(1, " s")
+        ),
+        timeout_s=table.get(
+            "timeout_s", float, default=default.timeout_s, check=_at_least(1, " s")
+        ),
+        retention_days=table.get(
+            "retention_days", float, default=default.retention_days, check=_at_least(0, " days")
+        ),
+    )
+    table.finish()
+    return sync
 
 
 def _resolution(value: list[Any]) -> str | None:
@@ -170,8 +222,18 @@ def _parse(path: Path, root: TomlTable) -> Config:
 
     platform = root.table("platform")
     platform_url = platform.get("url", str, check=_http_url)
-    verify_tls = platform.get("verify_tls", bool, default=True)
+    verify_tls = platform.get(
+        "verify_tls",
+        bool,
+        default=True,
+        check=lambda v: (
+            None
+            if v or is_loopback(urlsplit(platform_url).hostname or "")
+            else "may be false only for a platform on this machine (127.0.0.1 or localhost)"
+        ),
+    )
     platform.finish()
+    sync = _sync(root.table("sync", required=False))
 
     data = root.table("data", required=False)
     data_dir = base / data.get("directory", str, default="var", check=non_empty)
@@ -207,6 +269,7 @@ def _parse(path: Path, root: TomlTable) -> Config:
         technician_pin_hash=pin_hash,
         platform_url=platform_url,
         platform_verify_tls=verify_tls,
+        sync=sync,
         data_dir=data_dir,
         services_dir=services_dir,
         devices=devices,
@@ -234,5 +297,20 @@ def _pin_hash(value: str) -> str | None:
 
 
 def _http_url(value: str) -> str | None:
-    ok = value.startswith(("http://", "https://")) and len(value) > len("https://")
-    return None if ok else f"must be an http:// or https:// URL; got {value!r}"
+    url = urlsplit(value)
+    if url.scheme not in ("http", "https") or not url.hostname:
+        return f"must be an http:// or https:// URL; got {value!r}"
+    if url.scheme == "http" and not is_loopback(url.hostname):
+        return (
+            "must be https:// (citizens' records cross the network); "
+            "http:// is only for a platform on this machine"
+        )
+    return None
+
+
+def is_loopback(host: str) -> bool:
+    """Is `host` this machine (where a local platform runs without TLS)?"""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -10,16 +10,20 @@ from PySide6.QtCore import QObject, Signal
 
 from kiosk.events import EventBus
 from kiosk.visit import VisitChanged
+from offline_queue.status import SyncStatus
 
 
 class CoreBridge(QObject):
     visit_changed = Signal(object)  # VisitSnapshot
+    sync_status_changed = Signal(object)  # SyncStatus
 
     def __init__(self, bus: EventBus) -> None:
         super().__init__()
-        self._unsubscribe = bus.subscribe(
-            VisitChanged, lambda e: self.visit_changed.emit(e.snapshot)
-        )
+        self._unsubscribe = [
+            bus.subscribe(VisitChanged, lambda e: self.visit_changed.emit(e.snapshot)),
+            bus.subscribe(SyncStatus, self.sync_status_changed.emit),
+        ]
 
     def close(self) -> None:
-        self._unsubscribe()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()

@@ -8,20 +8,27 @@ from kiosk.catalog import Service
 from screens.context import ScreenContext
 from screens.widgets import CardButton, Screen, button, label
 
-# Elder mode shows at most six choices a screen (§6): four services and the two page buttons.
-ELDER_PAGE_SIZE = 4
-NORMAL_PAGE_SIZE = 8
+
+def grid_shape(elder: bool, portrait: bool) -> tuple[int, int]:
+    """(columns, rows) of service tiles a page. Elder mode shows at most six choices a screen
+    (§6): at most four services and the two page buttons; its tiles are tall, so a landscape
+    panel (with room left for the offline notice) takes one row of three."""
+    if elder:
+        return (1, 4) if portrait else (3, 1)
+    return (2, 4) if portrait else (3, 3)
 
 
-def page_size(elder: bool) -> int:
-    return ELDER_PAGE_SIZE if elder else NORMAL_PAGE_SIZE
+def page_size(elder: bool, portrait: bool) -> int:
+    columns, rows = grid_shape(elder, portrait)
+    return columns * rows
 
 
 class CatalogScreen(Screen):
     def __init__(self, ctx: ScreenContext) -> None:
         super().__init__(*ctx.screen_args())
         tr, visit, snap, theme = ctx.tr, ctx.visit, ctx.snapshot, ctx.theme
-        size = page_size(snap.elder)
+        columns, rows = grid_shape(snap.elder, theme.panel.portrait)
+        size = columns * rows
         services = visit.services
         pages = max(1, -(-len(services) // size))
         page = min(snap.catalog_page, pages - 1)
@@ -29,10 +36,6 @@ class CatalogScreen(Screen):
 
         grid = QGridLayout()
         grid.setSpacing(theme.gap_px)
-        # Elder tiles are tall: one column in portrait, two side by side in landscape.
-        columns = (
-            (1 if theme.panel.portrait else 2) if snap.elder else (2 if theme.panel.portrait else 3)
-        )
         for index, service in enumerate(services[page * size : (page + 1) * size]):
             grid.addWidget(self._tile(ctx, service), index // columns, index % columns)
         self.column.addLayout(grid)

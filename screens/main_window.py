@@ -17,6 +17,7 @@ from kiosk.i18n import Catalogs
 from kiosk.technician import PinGuard
 from kiosk.timers import Scheduler
 from kiosk.visit import Phase, Visit, VisitSnapshot
+from offline_queue.status import SyncStatus
 from screens.attract import AttractScreen
 from screens.catalog import CatalogScreen
 from screens.context import ScreenContext
@@ -24,6 +25,7 @@ from screens.finish import FinishScreen
 from screens.guide import GuideScreen
 from screens.header import Header
 from screens.help import HelpScreen
+from screens.offline_banner import OfflineBanner
 from screens.overlay import Overlay
 from screens.rate import RateScreen
 from screens.technician import CornerTaps, PinOverlay, TechnicianMenu
@@ -74,6 +76,8 @@ class MainWindow(QWidget):
         self._timeout_key: tuple[object, ...] | None = None
         self._technician: Overlay | None = None
         self._corner_taps = CornerTaps(themes[False])
+        self._offline_banner = OfflineBanner()
+        self._layout.addWidget(self._offline_banner.widget)
         self._snapshot = visit.snapshot
         self.show_snapshot(visit.snapshot)
 
@@ -114,7 +118,11 @@ class MainWindow(QWidget):
         if key != self._key:
             self._key = key
             self._replace_screen(Header(ctx), self._build_screen(ctx))
+            self._offline_banner.retranslate(ctx.tr)
         self._show_timeout(ctx)
+
+    def show_sync_status(self, status: SyncStatus) -> None:
+        self._offline_banner.show_status(status, self.context(self._snapshot).tr)
 
     def _build_screen(self, ctx: ScreenContext) -> QWidget:
         snapshot = ctx.snapshot
@@ -132,8 +140,8 @@ class MainWindow(QWidget):
                 old.hide()
                 old.deleteLater()
         self._header, self._screen = header, screen
-        self._layout.addWidget(header)
-        self._layout.addWidget(screen, 1)
+        self._layout.insertWidget(0, header)
+        self._layout.insertWidget(1, screen, 1)  # above the offline banner
         # A layout shows widgets added to a visible window only on a later, queued event;
         # showing them now means no frame (and no test) ever sees the window empty.
         if self.isVisible():

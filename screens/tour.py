@@ -14,9 +14,19 @@ from PySide6.QtWidgets import QApplication
 
 from kiosk.catalog import Service
 from kiosk.visit import Phase, VisitSnapshot
+from offline_queue.status import SyncStatus
+from screens.catalog import page_size
 from screens.main_window import MainWindow
 
 WARNING_SHOWN_S = 25.0  # seconds left on the time-out warning in its picture
+OFFLINE = SyncStatus(
+    connected=False,
+    waiting=37,
+    rejected=0,
+    last_sync=None,
+    last_error="platform unreachable (Connection refused)",
+    blocked=None,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class Scene:
     snapshot: VisitSnapshot
     overlay: str = ""  # "", "technician-pin" or "technician-menu"
     portrait_only: bool = True
+    sync: SyncStatus | None = None  # the platform's reachability, as the sync worker says
 
 
 def scenes(services: Sequence[Service], language: str, elder: bool, now: float) -> Iterator[Scene]:
@@ -33,7 +44,7 @@ def scenes(services: Sequence[Service], language: str, elder: bool, now: float) 
 
     first = services[0]
     yield Scene("attract", snap(Phase.ATTRACT), portrait_only=False)
-    pages = -(-len(services) // (4 if elder else 8))
+    pages = -(-len(services) // min(page_size(elder, portrait) for portrait in (True, False)))
     for page in range(pages):
         yield Scene(f"catalog-{page + 1}", snap(Phase.CATALOG, catalog_page=page))
     for service in services:
@@ -46,6 +57,7 @@ def scenes(services: Sequence[Service], language: str, elder: bool, now: float) 
     yield Scene("finish", snap(Phase.FINISH, service=first))
     yield Scene("rate", snap(Phase.RATE, service=first))
     yield Scene("help", snap(Phase.CATALOG, help_requested=True))
+    yield Scene("offline", snap(Phase.CATALOG), portrait_only=False, sync=OFFLINE)
     yield Scene("timeout", snap(Phase.GUIDE, service=first, warning_until=now + WARNING_SHOWN_S))
     yield Scene("technician-pin", snap(Phase.ATTRACT), overlay="technician-pin")
     yield Scene("technician-menu", snap(Phase.ATTRACT), overlay="technician-menu")
@@ -54,6 +66,8 @@ def scenes(services: Sequence[Service], language: str, elder: bool, now: float) 
 def show(window: MainWindow, scene: Scene) -> None:
     """Put the window into the scene and let Qt lay it out."""
     window.show_snapshot(scene.snapshot)
+    if scene.sync is not None:
+        window.show_sync_status(scene.sync)
     if scene.overlay == "technician-pin":
         window.open_technician_pin()
     elif scene.overlay == "technician-menu":

@@ -22,3 +22,19 @@ def test_the_startup_benchmark_reports_kiosk_and_baseline_as_json() -> None:
     assert set(rows) == {"bare PySide6 window", "kiosk attract screen"}
     assert rows["bare PySide6 window"]["ratio"] == 1.0
     assert rows["kiosk attract screen"]["median_s"] > 0
+
+
+def test_the_queue_benchmark_compares_with_raw_sqlite_and_drains_to_central() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "queue", "--enqueues", "100", "--backlog", "600"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads((ROOT / "bench" / "results" / "queue.json").read_text("utf-8"))
+    enqueue, drain = document["rows"]
+    assert enqueue["baseline"] > 0 and enqueue["value"] > 0 and enqueue["n"] == 100
+    assert drain["n"] == 600  # every record of the backlog was accepted by the platform
+    assert "durable enqueue" in result.stdout and "drain 600" in result.stdout
