@@ -35,6 +35,7 @@ from screens.theme import Theme
 from screens.tour import write_tour
 
 if TYPE_CHECKING:
+    from central.process import CentralProcess
     from devices.kinds import Simulator
     from devices.supervisor import Supervisor
     from offline_queue.outbox import Outbox
@@ -156,16 +157,14 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         window.first_painted.connect(lambda: (print("first-paint", flush=True), app.quit()))
     running: list[Devices] = []
     outboxes: list[Outbox] = []
-    platform = None
-    if args.start_platform:
-        from central.process import start_if_absent
-
-        platform = start_if_absent(config.platform_url, config.data_dir / "central.sqlite")
+    platforms: list[CentralProcess] | None = [] if args.start_platform else None
     if not args.exit_after_first_paint:
         # Built after the first paint, on a worker: adapters and simulators cost ~250 ms
         # (imports, the camera simulator's first frame), and the attract screen stays live.
         window.first_painted.connect(lambda: _start_devices(app, config, kiosk.bus, running))
-        window.first_painted.connect(lambda: _open_queue(config, kiosk.bus, running, outboxes))
+        window.first_painted.connect(
+            lambda: _open_queue(config, kiosk.bus, running, outboxes, platforms)
+        )
     width, height = config.panel.resolution
     window.resize(width, height)
     if args.kiosk:
@@ -181,7 +180,7 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         outbox.close()
     for devices in running:
         devices.stop()
-    if platform is not None:
+    for platform in platforms or ():
         platform.stop()
     return code
 
@@ -212,17 +211,37 @@ def _start_devices(
 
 
 def _open_queue(
-    config: Config, bus: EventBus, devices: list[Devices], opened: list[Outbox]
+    config: Config,
+    bus: EventBus,
+    devices: list[Devices],
+    opened: list[Outbox],
+    platforms: list[CentralProcess] | None,
 ) -> None:
-    """Open the encrypted queue and start syncing, on a worker (imports, key files, SQLite)."""
+    """Open the encrypted queue and start syncing, on a worker (imports, key files, SQLite);
+    first start a local platform into `platforms` if asked to and none answers (make run)."""
+
+    def work() -> Outbox:
+        if platforms is not None:
+            _start_local_platform(config, platforms)
+        return open_outbox(config, bus, devices)
 
     def failed(error: Exception) -> None:
         # The kiosk goes on: services that must queue a record say they are unavailable.
         log.error("the offline queue could not be opened: %s", error)
 
-    run_in_background(
-        "open-queue", lambda: open_outbox(config, bus, devices), opened.append, failed
-    )
+    run_in_background("open-queue", work, opened.append, failed)
+
+
+def _start_local_platform(config: Config, started: list[CentralProcess]) -> None:
+    from central.process import start_if_absent
+
+    try:
+        platform = start_if_absent(config.platform_url, config.data_dir / "central.sqlite")
+    except RuntimeError as error:  # the kiosk works offline; records wait in the queue
+        log.error("the local platform did not start: %s", error)
+        return
+    if platform is not None:
+        started.append(platform)
 
 
 def open_outbox(config: Config, bus: EventBus, devices: Sequence[Devices] = ()) -> Outbox:

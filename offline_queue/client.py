@@ -2,8 +2,7 @@
 
 Every answer is checked against the wire models, so a platform that errors, hangs, resets the
 connection or sends something malformed gives a `PlatformError` saying which, never a crash.
-Errors say whether trying again later can help (`transient`) and how long the platform asked
-us to wait (`retry_after_s`).
+Errors carry how long the platform asked us to wait (`retry_after_s`).
 """
 
 from __future__ import annotations
@@ -28,8 +27,6 @@ MAX_RETRY_AFTER_S = 3600.0
 
 
 class PlatformError(Exception):
-    transient = True  # trying the same request later may succeed
-
     def __init__(self, message: str, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
@@ -46,13 +43,9 @@ class PlatformFault(PlatformError):
 class Refused(PlatformError):
     """The platform refused the request (4xx) and said why in a `wire.Problem`."""
 
-    transient = False
-
     def __init__(self, status: int, problem: wire.Problem, retry_after_s: float | None) -> None:
         super().__init__(f"platform refused ({status} {problem.code}): {problem.detail}")
         self.status, self.problem, self.retry_after_s = status, problem, retry_after_s
-        # Rate limits and "not yet enrolled" pass with time or with enrolment.
-        self.transient = status in (408, 429)
 
 
 class PlatformClient:

@@ -99,9 +99,6 @@ class Outbox:
         """The last record queued (seq and hash)."""
         return self._store.head()
 
-    def sync_now(self) -> None:
-        self._sync.notify()
-
     def close(self) -> None:
         self._sync.stop()
         self._store.close()

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from offline_queue import wire
 from offline_queue.client import PlatformClient, PlatformError, Refused
@@ -193,26 +194,18 @@ class SyncWorker:
             return 0.0
         if code == "idempotency_conflict":
             # The platform holds different records under these keys: ours were altered here.
-            conflicts = set(error.problem.keys)
-            verdicts = [
-                wire.RecordResult(
-                    idempotency_key=wire.idempotency_key(self._client.kiosk_id, seq),
-                    seq=seq,
-                    status="rejected",
-                    code=code,
-                    reason=error.problem.detail,
-                )
-                for seq in seqs
-                if wire.idempotency_key(self._client.kiosk_id, seq) in conflicts
-            ]
-            self._store.settle(verdicts).result()
-            others = [
-                seq
-                for seq in seqs
-                if wire.idempotency_key(self._client.kiosk_id, seq) not in conflicts
-            ]
-            if others and verdicts:
-                self._release(others, str(error), 0.0)
+            named = set(error.problem.keys)
+            key = partial(wire.idempotency_key, self._client.kiosk_id)
+            if conflicting := [seq for seq in seqs if key(seq) in named]:
+                verdict = partial(wire.RecordResult, status="rejected", code=code)
+                self._store.settle(
+                    [
+                        verdict(idempotency_key=key(seq), seq=seq, reason=error.problem.detail)
+                        for seq in conflicting
+                    ]
+                ).result()
+                if others := [seq for seq in seqs if seq not in conflicting]:
+                    self._release(others, str(error), 0.0)
                 return 0.0
         # Anything else is an incompatibility a person must look at; keep trying, slowly.
         wait_s = self._backoff_s(error.retry_after_s)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from central.fault_proxy import (
     Down,
@@ -29,7 +30,10 @@ from central.fault_proxy import (
 )
 from central.fault_proxy import FaultProxy as Proxy
 from central.process import CentralProcess
+from devices.sim.idcard import with_check_digit
 from offline_queue import wire
+from offline_queue.client import PlatformClient, Refused
+from offline_queue.keys import public_key_b64
 from offline_queue.outbox import Outbox, QueuePaths
 from offline_queue.status import SyncStatus
 from offline_queue.sync import SyncSettings
@@ -264,3 +268,20 @@ def test_names_and_identity_numbers_are_nowhere_on_disk_or_in_the_logs(
         for name, data in [*while_open.items(), *after.items()]:
             assert value.encode() not in data, (value, name)
         assert value not in logs
+
+
+def test_the_client_fetches_citizens_with_signed_requests_and_the_e_id_keys(
+    central: CentralProcess,
+) -> None:
+    key = Ed25519PrivateKey.generate()
+    client = PlatformClient(central.url, KIOSK, key)
+    try:
+        client.enrol("test-site", public_key_b64(key))
+        citizen = client.citizen("110101195803120023")
+        assert citizen.name == "王秀英" and citizen.pension.receiving
+        with pytest.raises(Refused) as unknown:
+            client.citizen(with_check_digit("11010119000101001"))
+        assert unknown.value.status == 404 and unknown.value.problem.code == "unknown_citizen"
+        assert client.eid_keys().keys
+    finally:
+        client.close()
