@@ -18,6 +18,9 @@ PACKAGES=(
     xvfb x11vnc xauth
     # bar and QR codes (pyzbar) for the device work
     libzbar0
+    # voice guidance: espeak-ng speaks when no speech service runs; Qt TextToSpeech talks to
+    # speech-dispatcher (libspeechd2) and QtMultimedia plays through PulseAudio (libpulse0)
+    espeak-ng speech-dispatcher speech-dispatcher-espeak-ng libspeechd2 libpulse0
     # finding the CJK font file for printouts (fc-match); reading A4 PDFs back in the tests
     fontconfig ghostscript
 )
