@@ -1,5 +1,6 @@
-"""`python -m central [--host H] [--port P] [--db FILE]` serves the platform until SIGTERM/Ctrl-C;
-`python -m central openapi` prints the API's OpenAPI document (what `docs/openapi.json` holds).
+"""`python -m central [--host H] [--port P] [--db FILE] [--face-comparator NAME]` serves the
+platform until SIGTERM/Ctrl-C; `python -m central openapi` prints the API's OpenAPI document
+(what `docs/openapi.json` holds).
 
 Once it listens it prints one line to stdout, `central listening on http://HOST:PORT`, so
 scripts and tests can wait for it (`--port 0` picks a free port). Logs go to stderr; there is
@@ -20,7 +21,10 @@ from typing import NoReturn
 import uvicorn
 
 from central.app import create_app, openapi_document
+from central.faces import COMPARATORS, DEFAULT_COMPARATOR
 from central.storage import StorageError
+
+log = logging.getLogger("central")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -46,6 +50,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=_port, default=8700, help="0 picks a free port")
     parser.add_argument("--db", type=Path, default=Path("central.sqlite"), help="SQLite file")
+    parser.add_argument(
+        "--face-comparator",
+        choices=sorted(COMPARATORS),
+        default=DEFAULT_COMPARATOR,
+        help=f"who decides face verifications (default {DEFAULT_COMPARATOR}: no biometric "
+        "matching, any readable photo passes; reject: every face fails)",
+    )
     return parser
 
 
@@ -72,12 +83,12 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(host: str, port: int, db: Path) -> int:
+def serve(host: str, port: int, db: Path, face_comparator: str = DEFAULT_COMPARATOR) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     try:
-        app = create_app(db)
+        app = create_app(db, face_comparator)
     except StorageError as e:
         print(f"central: {e}", file=sys.stderr)
         return 2
@@ -86,6 +97,7 @@ def serve(host: str, port: int, db: Path) -> int:
     except OSError as e:
         print(f"central: cannot listen on {host}:{port}: {e.strerror or e}", file=sys.stderr)
         return 2
+    log.info("face comparator: %s", COMPARATORS[face_comparator].description)
     shown_host = f"[{host}]" if ":" in host else host
     url = f"http://{shown_host}:{sock.getsockname()[1]}"
     config = uvicorn.Config(app, log_config=None, access_log=False, timeout_graceful_shutdown=5)
@@ -102,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "openapi":
         print(json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False))
         return 0
-    return serve(args.host, args.port, args.db)
+    return serve(args.host, args.port, args.db, args.face_comparator)
 
 
 if __name__ == "__main__":

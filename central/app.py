@@ -1,11 +1,14 @@
 """The platform's HTTP API (DESIGN.md §4): the routes, built on the models of the wire format.
 
-`create_app(db_path)` opens the database and returns the ASGI app; `openapi_document()` is the
-contract as JSON, generated from the same routes and models (`docs/openapi.json`).
+`create_app(db_path, face_comparator)` opens the database and returns the ASGI app;
+`openapi_document()` is the contract as JSON, generated from the same routes and models
+(`docs/openapi.json`). Besides the API: `/`, the kiosk list, and `/v/{code}`, the page a phone
+opens from a printed document's QR code.
 """
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -18,14 +21,18 @@ from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
-from central import auth, ingest, page
+from central import auth, faces, ingest, page
 from central.citizens import ID_NUMBER_PATTERN, id_number_problem, load_demo_citizens
+from central.documents import check_document
 from central.eid import EidIssuer, new_issuer_secret
 from central.errors import BodyLimit, ProblemError, StrictJsonRoute, install_error_handlers
 from central.models import KioskRecords
+from central.queues import tally
 from central.storage import Storage
 from offline_queue.wire import (
     API,
+    DATE_PATTERN,
+    DOCUMENT_PAGE,
     KIOSK_HEADER,
     MAX_BATCH_RECORDS,
     MAX_BODY_BYTES,
@@ -34,6 +41,8 @@ from offline_queue.wire import (
     Batch,
     BatchResult,
     Citizen,
+    DocumentCheck,
+    DocumentVerdict,
     EidCheck,
     EidCode,
     EidKeys,
@@ -41,10 +50,14 @@ from offline_queue.wire import (
     EidVerdict,
     Enrolment,
     EnrolmentResult,
+    FaceCheck,
+    FaceComparator,
+    FaceVerdict,
     Heartbeat,
     HeartbeatAck,
     KioskList,
     Problem,
+    QueueStatus,
     mask_id_number,
     utc_timestamp,
 )
@@ -64,14 +77,18 @@ ISSUER_SECRET = "eid_issuer_key"
 class Platform:
     storage: Storage
     issuer: EidIssuer
+    comparator: faces.Comparator
     clock: Callable[[], float] = time.time
 
 
-def create_app(db_path: FilePath | str) -> FastAPI:
-    """The platform over the database at `db_path` (made on first use); StorageError if not."""
+def create_app(db_path: FilePath | str, face_comparator: str = faces.DEFAULT_COMPARATOR) -> FastAPI:
+    """The platform over the database at `db_path` (made on first use); StorageError if not,
+    ValueError for an unknown comparator."""
+    comparator = faces.comparator(face_comparator)
     storage = Storage(db_path)
     storage.add_citizens_if_none(load_demo_citizens())
-    platform = Platform(storage, EidIssuer(storage.secret(ISSUER_SECRET, new_issuer_secret)))
+    issuer = EidIssuer(storage.secret(ISSUER_SECRET, new_issuer_secret))
+    platform = Platform(storage, issuer, comparator)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -345,6 +362,71 @@ def verify_eid(check: EidCheck, platform: PlatformDep) -> EidVerdict:
     return verdict
 
 
+@router.get(
+    "/faces/comparator",
+    summary="The face comparator this platform runs, and what it really does",
+)
+def face_comparator(platform: PlatformDep) -> FaceComparator:
+    return faces.info(platform.comparator)
+
+
+@router.post(
+    "/faces/verify",
+    summary="Compare a live photo with a citizen's reference (signed)",
+    description="`match: false` comes with a `code`: bad_image (not a readable JPEG of at least "
+    f"{faces.MIN_SIDE_PX}×{faces.MIN_SIDE_PX} px), no_reference (no such citizen here), "
+    "no_match. `comparator` names the comparator that decided (see /v1/faces/comparator).",
+    responses=problems({400: INVALID, 401: UNSIGNED}),
+)
+def verify_face(check: FaceCheck, kiosk_id: SignedKiosk, platform: PlatformDep) -> FaceVerdict:
+    problem = id_number_problem(check.id_number)
+    if problem is not None:
+        raise ProblemError(400, "invalid_request", f"id_number: {problem}")
+    comparator = platform.comparator
+    citizen = platform.storage.citizen(check.id_number)
+    if citizen is None:
+        return faces.refused(
+            comparator, "no_reference", "no reference photo of this citizen on the platform"
+        )
+    try:
+        photo = faces.read_photo(check.image)
+    except faces.BadImage as e:
+        return faces.refused(comparator, "bad_image", str(e))
+    return comparator.compare(citizen, photo)
+
+
+@router.get(
+    "/sites/{site_id:path}/queues",
+    summary="A site's ticket queues on a day (signed)",
+    description="Counted from the accepted `ticket` and `ticket_call` records of the kiosks "
+    "enrolled at the site: a ticket waits until a call names its number on its date.",
+    responses=problems({400: INVALID, 401: UNSIGNED}),
+)
+def site_queues(
+    site_id: Annotated[str, Path(min_length=1, max_length=128)],
+    date: Annotated[str, Query(pattern=DATE_PATTERN, description="the site's day, YYYY-MM-DD")],
+    kiosk_id: SignedKiosk,
+    platform: PlatformDep,
+) -> QueueStatus:
+    try:
+        day = datetime.date.fromisoformat(date)
+    except ValueError:
+        raise ProblemError(400, "invalid_request", f"date: {date!r} is not a day") from None
+    issued, called = platform.storage.ticket_rows(site_id, day.isoformat())
+    return QueueStatus(date=day.isoformat(), queues=tally(issued, called))
+
+
+@router.post(
+    "/documents/verify",
+    summary="Check a document a kiosk signed (the code of its QR, or the URL)",
+    description="`valid: false` comes with a `code`: malformed, unknown_kiosk (no such kiosk "
+    "enrolled), bad_signature (altered or forged).",
+    responses=problems({400: INVALID}),
+)
+def verify_document(check: DocumentCheck, platform: PlatformDep) -> DocumentVerdict:
+    return check_document(check.payload, platform.storage.kiosk_key)
+
+
 @router.get("/kiosks", summary="Every enrolled kiosk, its chain, alerts and last heartbeat")
 def list_kiosks(platform: PlatformDep) -> KioskList:
     return KioskList(kiosks=platform.storage.kiosks())
@@ -373,4 +455,11 @@ page_router = APIRouter(include_in_schema=False)
 
 @page_router.get("/", response_class=HTMLResponse)
 def kiosk_page(platform: PlatformDep) -> HTMLResponse:
-    return HTMLResponse(page.render(platform.storage.kiosks(), utc_timestamp()))
+    comparator = faces.info(platform.comparator)
+    return HTMLResponse(page.render(platform.storage.kiosks(), utc_timestamp(), comparator))
+
+
+@page_router.get(DOCUMENT_PAGE + "{code}", response_class=HTMLResponse)
+def document_page(code: str, platform: PlatformDep) -> HTMLResponse:
+    """What a phone shows from a printed document's QR code: genuine or not, and why."""
+    return HTMLResponse(page.render_document(check_document(code, platform.storage.kiosk_key)))

@@ -1,4 +1,4 @@
-"""Kiosk signatures: batch heads and signed requests (Ed25519, keys from enrolment)."""
+"""Kiosk signatures: batch heads, signed requests and documents (Ed25519, keys from enrolment)."""
 
 from __future__ import annotations
 
@@ -39,8 +39,17 @@ def public_key(text: str) -> Ed25519PublicKey:
 
 
 def signed_by(key: str, signature: str, message: bytes) -> bool:
+    """Whether the base64 `signature` is the kiosk key's (base64) over `message`."""
     try:
-        public_key(key).verify(b64decode(signature), message)
+        raw = b64decode(signature)
+    except ValueError:
+        return False
+    return signed_by_raw(key, raw, message)
+
+
+def signed_by_raw(key: str, signature: bytes, message: bytes) -> bool:
+    try:
+        public_key(key).verify(signature, message)
     except (InvalidSignature, ValueError):
         return False
     return True

@@ -24,10 +24,10 @@ from offline_queue.wire import (
     EidVerdict,
     b64decode,
     b64encode,
-    eid_payload,
     eid_signed_part,
     mask_id_number,
     parse_eid,
+    signed_payload,
     utc_timestamp,
 )
 
@@ -58,7 +58,7 @@ class EidIssuer:
         )
         signed = eid_signed_part(self.kid, claims)
         return EidCode(
-            payload=eid_payload(signed, self._key.sign(signed.encode("ascii"))),
+            payload=signed_payload(signed, self._key.sign(signed.encode("ascii"))),
             expires=_timestamp(claims.exp),
         )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from pydantic import JsonValue
@@ -35,6 +36,11 @@ from offline_queue.wire import (
 )
 
 MAX_PAYLOAD_BYTES = 256 * 1024
+# Fields the platform counts on, as non-empty text: ticket queues are tallied from them.
+REQUIRED_TEXT = {
+    "ticket": ("ticket", "business", "date"),
+    "ticket_call": ("ticket", "date"),
+}
 
 LinkStatus = Literal["accepted", "rejected"]
 
@@ -140,7 +146,20 @@ def content_problem(kind: str, payload: Mapping[str, JsonValue], size: int) -> s
         level = payload.get("level")
         if not isinstance(level, int) or isinstance(level, bool) or level not in RATING_LEVELS:
             return f"a rating needs a level of {RATING_LEVELS[0]} to {RATING_LEVELS[-1]}"
+    for name in REQUIRED_TEXT.get(kind, ()):
+        value = payload.get(name)
+        if not isinstance(value, str) or not value.strip():
+            return f"a {kind} needs {name!r} as text: {', '.join(REQUIRED_TEXT[kind])}"
+    if kind in REQUIRED_TEXT and not _is_date(payload["date"]):
+        return f"a {kind}'s date is the site's day as YYYY-MM-DD"
     return None
+
+
+def _is_date(text: JsonValue) -> bool:
+    try:
+        return isinstance(text, str) and date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
 
 
 def decide(prepared: list[Prepared], head: ChainHead, stored: Mapping[int, Link]) -> Outcome:

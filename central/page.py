@@ -1,13 +1,25 @@
-"""The kiosk list as a plain HTML page, for people at the platform (read-only).
+"""Plain HTML pages: the kiosk list for people at the platform, and a document's check for
+whoever scans its QR code (read-only).
 
-Everything shown comes from kiosks (site names, device details, alerts), so all of it is escaped.
+Everything shown comes from kiosks (site names, device details, alerts, document claims), so
+all of it is escaped.
 """
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from html import escape
 
-from offline_queue.wire import DeviceHealth, KioskSummary, QueueHealth
+from pydantic import JsonValue
+
+from offline_queue.wire import (
+    DeviceHealth,
+    DocumentVerdict,
+    FaceComparator,
+    KioskSummary,
+    QueueHealth,
+)
 
 REFRESH_S = 10
 
@@ -17,6 +29,7 @@ table { border-collapse: collapse; }
 th, td { border: 1px solid #888; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }
 th { background: #eee; }
 .alert { color: #a00; }
+.genuine { color: #060; }
 ul { margin: 0; padding-left: 1.2rem; }
 """
 
@@ -34,7 +47,7 @@ COLUMNS = (
 )
 
 
-def render(kiosks: list[KioskSummary], now: str) -> str:
+def render(kiosks: list[KioskSummary], now: str, comparator: FaceComparator) -> str:
     head = "".join(f"<th>{escape(name)}</th>" for name in COLUMNS)
     rows = "".join(_row(kiosk) for kiosk in kiosks) or (
         f'<tr><td colspan="{len(COLUMNS)}">尚无终端注册 No kiosk has enrolled yet.</td></tr>'
@@ -50,6 +63,7 @@ def render(kiosks: list[KioskSummary], now: str) -> str:
 <body>
 <h1>终端 Kiosks</h1>
 <p>{escape(now)} · {len(kiosks)} · JSON: <a href="/v1/kiosks">/v1/kiosks</a></p>
+<p>人脸比对 Face comparator: <b>{escape(comparator.name)}</b> — {escape(comparator.description)}</p>
 <table>
 <thead><tr>{head}</tr></thead>
 <tbody>
@@ -101,3 +115,69 @@ def _queue(queue: QueueHealth | None) -> str:
         f"pending {queue.pending}, in flight {queue.in_flight}, rejected {queue.rejected}"
         f"{oldest}{blocked}"
     )
+
+
+# --- a document's check ----------------------------------------------------------------------
+
+REASONS = {
+    "malformed": "这不是本平台终端签发的文件码 This is not the code of a document from our kiosks.",
+    "unknown_kiosk": "签发终端未在本平台登记 The kiosk it names is not enrolled on this platform.",
+    "bad_signature": "签名不符：文件码被改动或伪造 The signature does not match: the code was "
+    "altered or forged.",
+}
+
+
+def render_document(verdict: DocumentVerdict) -> str:
+    if verdict.valid:
+        claims = verdict.claims or {}
+        title = "真实文件 Genuine document"
+        summary = (
+            f'<p class="genuine"><b>✓ {title}</b></p>\n<p>由终端 issued by kiosk '
+            f"<b>{escape(verdict.kiosk_id or '')}</b>, 网点 site <b>{escape(verdict.site_id or '')}"
+            f"</b>, {escape(_issued(claims.get('iat')))}"
+            f"{_case(claims.get('case'))}</p>\n"
+            "<p>请核对纸面内容与下列信息一致 Check that the paper says the same:</p>\n"
+            f"{_claims(claims)}"
+        )
+    else:
+        title = "无法确认 Not a genuine document"
+        reason = REASONS.get(verdict.code or "", verdict.code or "")
+        named = f" ({escape(verdict.kiosk_id)})" if verdict.kiosk_id else ""
+        summary = f'<p class="alert"><b>✗ {title}</b></p>\n<p>{escape(reason)}{named}</p>'
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{title}</title>
+<style>{STYLE}</style>
+</head>
+<body>
+<h1>文件核验 Document check</h1>
+{summary}
+</body>
+</html>
+"""
+
+
+def _issued(iat: JsonValue) -> str:
+    if not isinstance(iat, int) or isinstance(iat, bool) or not 0 <= iat < 2**35:
+        return "签发时间不详 time of issue not given"
+    return f"签发于 issued {datetime.fromtimestamp(iat, UTC):%Y-%m-%d %H:%M} UTC"
+
+
+def _case(case: JsonValue) -> str:
+    return f", 业务编号 case <b>{escape(str(case))}</b>" if isinstance(case, str | int) else ""
+
+
+def _claims(claims: dict[str, JsonValue]) -> str:
+    rows = "".join(
+        f"<tr><th>{escape(name)}</th><td>{escape(_text(value))}</td></tr>"
+        for name, value in sorted(claims.items())
+    )
+    return f"<table>{rows}</table>"
+
+
+def _text(value: JsonValue) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)

@@ -26,9 +26,15 @@ LISTENING = "central listening on "
 
 class CentralProcess:
     def __init__(
-        self, db_path: Path, host: str = "127.0.0.1", port: int = 0, log_path: Path | None = None
+        self,
+        db_path: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log_path: Path | None = None,
+        face_comparator: str = "demo",
     ) -> None:
         self.db_path = db_path
+        self.face_comparator = face_comparator
         self.log_path = log_path or db_path.with_suffix(".log")
         self.host, self.port = host, port
         self._process: subprocess.Popen[bytes] | None = None
@@ -53,6 +59,7 @@ class CentralProcess:
                 [
                     *(sys.executable, "-m", "central", "--host", self.host),
                     *("--port", str(self.port), "--db", str(self.db_path)),
+                    *("--face-comparator", self.face_comparator),
                 ],
                 cwd=ROOT,
                 stdout=subprocess.PIPE,

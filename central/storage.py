@@ -18,6 +18,7 @@ from typing import Literal
 
 from central.ingest import Alert, Link, Outcome
 from central.models import StoredRecord
+from central.queues import Issued
 from offline_queue.wire import (
     GENESIS_HASH,
     ChainHead,
@@ -29,7 +30,7 @@ from offline_queue.wire import (
     idempotency_key,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ALERTS_SHOWN = 20  # the most recent ones per kiosk in the list
 
 SCHEMA = """
@@ -75,6 +76,11 @@ CREATE TABLE citizens (id_number TEXT PRIMARY KEY, data TEXT NOT NULL);
 CREATE TABLE eid_used (jti TEXT PRIMARY KEY, expires INTEGER NOT NULL);
 CREATE INDEX eid_used_expires ON eid_used (expires);
 """
+# Version n is reached by running MIGRATIONS[n] on version n - 1 (SCHEMA is version 1).
+MIGRATIONS = {
+    # Ticket queues are counted per site and day (`ticket_rows`).
+    2: "CREATE INDEX records_by_kind_date ON records (kind, json_extract(payload, '$.date'));",
+}
 
 Enrolled = Literal["new", "same", "conflict"]
 
@@ -87,6 +93,7 @@ class StorageError(Exception):
 class KioskKey:
     kiosk_id: str
     public_key: str  # base64
+    site_id: str
 
 
 class Storage:
@@ -113,14 +120,18 @@ class Storage:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
             return
-        if version != 0:
+        if version > SCHEMA_VERSION:
             raise StorageError(
                 f"the database {self.path} has schema version {version}; this central knows "
-                f"{SCHEMA_VERSION}: use a newer central or another --db"
+                f"up to {SCHEMA_VERSION}: use a newer central or another --db"
             )
+        steps = [SCHEMA] if version == 0 else []
+        steps += [MIGRATIONS[n] for n in range(max(version, 1) + 1, SCHEMA_VERSION + 1)]
         with self._lock:
             self._db.executescript(
-                "BEGIN IMMEDIATE;" + SCHEMA + f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
+                "BEGIN IMMEDIATE;"
+                + "".join(steps)
+                + f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;"
             )
 
     @contextmanager
@@ -166,9 +177,9 @@ class Storage:
     def kiosk_key(self, kiosk_id: str) -> KioskKey | None:
         with self._read() as db:
             row = db.execute(
-                "SELECT public_key FROM kiosks WHERE kiosk_id = ?", (kiosk_id,)
+                "SELECT public_key, site_id FROM kiosks WHERE kiosk_id = ?", (kiosk_id,)
             ).fetchone()
-        return None if row is None else KioskKey(kiosk_id, row[0])
+        return None if row is None else KioskKey(kiosk_id, row[0], row[1])
 
     def record_heartbeat(self, heartbeat: Heartbeat, now: str) -> None:
         devices = json.dumps([device.model_dump() for device in heartbeat.devices])
@@ -314,6 +325,28 @@ class Storage:
             )
             for row in rows
         ]
+
+    def ticket_rows(self, site_id: str, date: str) -> tuple[list[Issued], list[str]]:
+        """The accepted tickets issued at the site's kiosks on `date`, and the numbers of
+        those called there that day (`central.queues.tally` counts them)."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT r.kind, json_extract(r.payload, '$.business'),"
+                " json_extract(r.payload, '$.ticket'), r.created"
+                " FROM records r JOIN kiosks k ON k.kiosk_id = r.kiosk_id"
+                " WHERE r.kind IN ('ticket', 'ticket_call')"
+                " AND json_extract(r.payload, '$.date') = ?"
+                " AND r.status = 'accepted' AND k.site_id = ?",
+                (date, site_id),
+            ).fetchall()
+        # Records accepted before tickets were checked (schema 1) may lack the fields.
+        rows = [row for row in rows if isinstance(row[2], str)]
+        issued = [
+            Issued(row[1], row[2], row[3])
+            for row in rows
+            if row[0] == "ticket" and isinstance(row[1], str)
+        ]
+        return issued, [row[2] for row in rows if row[0] == "ticket_call"]
 
     # --- citizens --------------------------------------------------------------------------
 

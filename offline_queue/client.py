@@ -3,11 +3,17 @@
 Every answer is checked against the wire models, so a platform that errors, hangs, resets the
 connection or sends something malformed gives a `PlatformError` saying which, never a crash.
 Errors carry how long the platform asked us to wait (`retry_after_s`).
+
+Calls are serialised (a `requests.Session` is not safe to share between threads). The sync
+worker has a client of its own; what a citizen waits on (e-ID, face, queues, documents) goes
+through a second one with short timeouts (`Outbox.platform`), so it never waits behind a batch.
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
+import threading
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -67,9 +73,11 @@ class PlatformClient:
         self._session = requests.Session()
         self._session.verify = verify_tls
         self._session.headers["User-Agent"] = "kiosk-terminal"
+        self._lock = threading.Lock()
 
     def close(self) -> None:
-        self._session.close()
+        with self._lock:
+            self._session.close()
 
     def enrol(self, site_id: str, public_key_b64: str) -> wire.ChainHead:
         body = wire.Enrolment(kiosk_id=self.kiosk_id, site_id=site_id, public_key=public_key_b64)
@@ -90,6 +98,30 @@ class PlatformClient:
     def eid_keys(self) -> wire.EidKeys:
         return self._call("GET", "/eid/keys", None, wire.EidKeys)
 
+    def verify_eid(self, payload: str) -> wire.EidVerdict:
+        """The platform's verdict on an e-ID code; it marks a valid code used (once only).
+        ValueError for a text longer than any e-ID code."""
+        _bounded(payload, wire.EID_MAX_CHARS, "an e-ID code")
+        return self._call("POST", "/eid/verify", wire.EidCheck(payload=payload), wire.EidVerdict)
+
+    def verify_face(self, check: wire.FaceCheck) -> wire.FaceVerdict:
+        return self._call("POST", "/faces/verify", check, wire.FaceVerdict, signed=True)
+
+    def face_comparator(self) -> wire.FaceComparator:
+        return self._call("GET", "/faces/comparator", None, wire.FaceComparator)
+
+    def queues(self, site_id: str, date: str) -> wire.QueueStatus:
+        """The site's ticket queues on `date` (YYYY-MM-DD, the site's day)."""
+        path = f"/sites/{quote(site_id, safe='')}/queues?date={quote(date, safe='')}"
+        return self._call("GET", path, None, wire.QueueStatus, signed=True)
+
+    def verify_document(self, payload: str) -> wire.DocumentVerdict:
+        """Whether a document code (or its URL) was signed by an enrolled kiosk.
+        ValueError for a text longer than any document code."""
+        _bounded(payload, wire.DOC_MAX_CHARS, "a document code")
+        check = wire.DocumentCheck(payload=payload)
+        return self._call("POST", "/documents/verify", check, wire.DocumentVerdict)
+
     def _call(
         self,
         method: str,
@@ -100,30 +132,24 @@ class PlatformClient:
         signed: bool = False,
     ) -> M:
         path = wire.API + path
+        shown = _masked(path)
         data = body.model_dump_json().encode("utf-8") if body is not None else b""
         headers = {"Content-Type": "application/json"} if body is not None else {}
-        if signed:
-            headers |= self._signature_headers(method, path, data)
         try:
-            with self._session.request(
-                method,
-                self.base_url + path,
-                data=data or None,
-                headers=headers,
-                timeout=self._timeout,
-                stream=True,
-            ) as response:
-                content = _read_limited(response, time.monotonic() + 2 * self._read_timeout_s)
+            with self._lock:
+                if signed:  # signed inside the lock: a call that waited is not signed stale
+                    headers |= self._signature_headers(method, path, data)
+                content, response = self._request(method, path, data, headers)
         except requests.exceptions.SSLError as e:
             raise Unreachable(f"TLS failed for {self.base_url}: {_reason(e)}") from None
         except requests.exceptions.Timeout:
-            raise Unreachable(f"platform did not answer {method} {path} in time") from None
+            raise Unreachable(f"platform did not answer {method} {shown} in time") from None
         except requests.exceptions.RequestException as e:
             raise Unreachable(f"platform unreachable ({_reason(e)})") from None
         retry_after = _retry_after_s(response.headers.get("Retry-After"))
         if response.status_code >= 500:
             raise PlatformFault(
-                f"platform error {response.status_code} on {method} {path}", retry_after
+                f"platform error {response.status_code} on {method} {shown}", retry_after
             )
         if response.status_code >= 400:
             raise Refused(
@@ -133,9 +159,22 @@ class PlatformClient:
             return answer.model_validate_json(content)
         except ValidationError as e:
             raise PlatformFault(
-                f"platform answered {method} {path} with something that is not a "
+                f"platform answered {method} {shown} with something that is not a "
                 f"{answer.__name__}: {_first_error(e)}"
             ) from None
+
+    def _request(
+        self, method: str, path: str, data: bytes, headers: dict[str, str]
+    ) -> tuple[bytes, requests.Response]:
+        with self._session.request(
+            method,
+            self.base_url + path,
+            data=data or None,
+            headers=headers,
+            timeout=self._timeout,
+            stream=True,
+        ) as response:
+            return _read_limited(response, time.monotonic() + 2 * self._read_timeout_s), response
 
     def _signature_headers(self, method: str, path: str, data: bytes) -> dict[str, str]:
         now = int(time.time())
@@ -145,6 +184,17 @@ class PlatformClient:
             wire.TIME_HEADER: str(now),
             wire.SIGNATURE_HEADER: wire.b64encode(signature),
         }
+
+
+def _masked(path: str) -> str:
+    """The path for messages, identity numbers masked (§7: never in exception texts)."""
+    return re.sub(r"\d{17}[\dX]", lambda found: wire.mask_id_number(found[0]), path)
+
+
+def _bounded(text: str, limit: int, what: str) -> None:
+    # Said here rather than by the model: pydantic's message would quote the text.
+    if len(text) > limit:
+        raise ValueError(f"{what} has at most {limit} characters, this text has {len(text)}")
 
 
 def _read_limited(response: requests.Response, deadline: float) -> bytes:

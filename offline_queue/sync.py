@@ -8,6 +8,9 @@ does not hammer a platform that asked it to wait. Nothing is ever dropped here: 
 the queue only as acked (then purged after the retention period) or stays as rejected, with
 the platform's reason, for a technician.
 
+After enrolling, and then every few hours, it also caches the e-ID issuer keys beside the
+queue (`eid_check.save_keys`), so the kiosk can check e-ID codes while offline.
+
 Status goes out as `SyncStatus` events whenever it changes, for the screens ("offline, 37
 waiting") and the technician.
 """
@@ -15,6 +18,7 @@ waiting") and the technician.
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 import time
@@ -22,9 +26,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from pathlib import Path
 
 from offline_queue import wire
 from offline_queue.client import PlatformClient, PlatformError, Refused
+from offline_queue.eid_check import save_keys
 from offline_queue.status import SyncStatus
 from offline_queue.store import QueueDamagedError, QueueStats, QueueStore
 
@@ -44,6 +50,8 @@ class SyncSettings:
     heartbeat_s: float = 60.0
     retention: timedelta = timedelta(days=7)
     purge_every_s: float = 3600.0
+    eid_keys_every_s: float = 4 * 3600.0  # issuers rotate keys rarely, and announce it
+    eid_keys_retry_s: float = 300.0
 
 
 DeviceHealthSource = Callable[[], Sequence[wire.DeviceHealth]]
@@ -62,6 +70,7 @@ class SyncWorker:
         settings: SyncSettings | None = None,
         software: str = "kiosk-terminal",
         rng: random.Random | None = None,
+        eid_keys_path: Path | None = None,
     ) -> None:
         self._store, self._client = store, client
         self._site_id, self._public_key = site_id, public_key_b64
@@ -79,6 +88,8 @@ class SyncWorker:
         self._last_error: str | None = None  # of the last attempt, cleared by a success
         self._next_heartbeat = 0.0
         self._next_purge = 0.0
+        self._eid_keys_path = eid_keys_path
+        self._next_eid_keys = 0.0 if eid_keys_path is not None else math.inf
         self.status: SyncStatus | None = None
 
     def start(self) -> None:
@@ -120,12 +131,14 @@ class SyncWorker:
                 self._enrol_after = now + wait_s
                 self._report(self._store.stats().result())
                 return wait_s
+        if now >= self._next_eid_keys:
+            self._refresh_eid_keys()
         if now >= self._next_heartbeat:
             self._send_heartbeat()
         stats = self._store.stats().result()
         if stats.blocked:
             self._report(stats)
-            return self._until_heartbeat()
+            return self._until_chores()
         try:
             records = self._store.take_batch(self._batch_limit, self._settings.batch_bytes).result()
         except QueueDamagedError as error:  # the store has blocked sync; the heartbeat tells
@@ -135,7 +148,7 @@ class SyncWorker:
             return 0.0
         if not records:
             self._report(stats)
-            return min(self._until_due(stats), self._until_heartbeat())
+            return min(self._until_due(stats), self._until_chores())
         wait_s = self._send(records)
         self._report(self._store.stats().result())
         return wait_s
@@ -213,6 +226,19 @@ class SyncWorker:
         self._release(seqs, str(error), wait_s)
         return wait_s
 
+    def _refresh_eid_keys(self) -> None:
+        assert self._eid_keys_path is not None
+        try:
+            changed = save_keys(self._eid_keys_path, self._client.eid_keys())
+        except (PlatformError, OSError) as error:
+            # Not a sync failure: records still flow, and the cached keys stay in use.
+            log.warning("e-ID keys not refreshed: %s", error)
+            self._next_eid_keys = time.monotonic() + self._settings.eid_keys_retry_s
+            return
+        if changed:
+            log.info("cached new e-ID issuer keys in %s", self._eid_keys_path)
+        self._next_eid_keys = time.monotonic() + self._settings.eid_keys_every_s
+
     def _send_heartbeat(self) -> None:
         stats = self._store.stats().result()
         heartbeat = wire.Heartbeat(
@@ -260,8 +286,9 @@ class SyncWorker:
         due = wire.parse_timestamp(stats.next_attempt) - datetime.now(UTC)
         return max(due.total_seconds(), 0.0)
 
-    def _until_heartbeat(self) -> float:
-        return max(self._next_heartbeat - time.monotonic(), 0.0)
+    def _until_chores(self) -> float:
+        """Until the next heartbeat or key refresh is due."""
+        return max(min(self._next_heartbeat, self._next_eid_keys) - time.monotonic(), 0.0)
 
     def _report(self, stats: QueueStats) -> None:
         status = SyncStatus(

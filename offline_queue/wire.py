@@ -10,6 +10,8 @@ Integrity, in bytes:
   of `{kiosk_id, seq, kind, created, payload}`; the first record's `prev_hash` is `GENESIS_HASH`.
 - A batch's `signature` is Ed25519 over the canonical JSON of its `head`.
 - Other kiosk requests are signed over `request_message(...)` in the `X-Kiosk-*` headers.
+- e-ID codes (signed by the issuer) and documents (signed by a kiosk) are text for QR codes:
+  `<PREFIX>.<signer>.<claims>.<signature>` (see `signed_payload`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ import base64
 import binascii
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 API = "/v1"
 GENESIS_HASH = "0" * 64
@@ -35,8 +38,8 @@ RECORD_KINDS = (
     "application",  # a service application (老年人优待证申领, 新生儿出生"一件事"…)
     "authentication",  # 养老金资格认证
     "rating",  # 好差评
-    "ticket",  # 取号
-    "ticket_call",  # a service window calls a ticket
+    "ticket",  # 取号: {"ticket", "business", "date" (the site's day, YYYY-MM-DD), …}
+    "ticket_call",  # a service window calls a ticket: {"ticket", "date", "window", …}
     "case_closure",  # a service window closes a case
     "assist_request",  # the help button
     "audit",  # a technician or helper action
@@ -46,7 +49,14 @@ RATING_LEVELS = (1, 2, 3, 4, 5)  # 非常不满意 … 非常满意
 # Request-signing headers (everything but enrolment, batches and the public e-ID endpoints).
 KIOSK_HEADER, TIME_HEADER, SIGNATURE_HEADER = "X-Kiosk-Id", "X-Kiosk-Time", "X-Kiosk-Signature"
 
-KioskId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+KIOSK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ID_NUMBER_PATTERN = r"^\d{17}[\dX]$"  # GB 11643; central also checks the check character
+DATE_PATTERN = r"^\d{4}-\d\d-\d\d$"
+BASE64_PATTERN = r"^[A-Za-z0-9+/]*={0,2}$"
+
+KioskId = Annotated[str, Field(pattern=KIOSK_ID_PATTERN)]
+IdNumber = Annotated[str, Field(pattern=ID_NUMBER_PATTERN)]
+Date = Annotated[str, Field(pattern=DATE_PATTERN, description="YYYY-MM-DD")]
 Hash = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 Seq = Annotated[int, Field(ge=1, le=2**62)]
 Timestamp = Annotated[
@@ -56,7 +66,7 @@ Timestamp = Annotated[
         description="UTC, ISO 8601 with a Z, as the kiosk wrote it (hashed as text)",
     ),
 ]
-Base64 = Annotated[str, Field(pattern=r"^[A-Za-z0-9+/]*={0,2}$", max_length=4096)]
+Base64 = Annotated[str, Field(pattern=BASE64_PATTERN, max_length=4096)]
 
 
 class WireModel(BaseModel):
@@ -217,7 +227,7 @@ class EidKeys(WireModel):
 
 
 class EidRequest(WireModel):
-    id_number: str = Field(pattern=r"^\d{17}[\dX]$")
+    id_number: IdNumber
     valid_s: int = Field(default=300, ge=10, le=86400)
 
 
@@ -244,6 +254,91 @@ class EidVerdict(WireModel):
     name: str | None = None
     id_number_masked: str | None = None
     expires: Timestamp | None = None
+
+
+# --- face verification -----------------------------------------------------------------------
+
+FACE_IMAGE_MAX_BYTES = 200 * 1024
+FACE_IMAGE_MAX_CHARS = 4 * -(-FACE_IMAGE_MAX_BYTES // 3)  # its base64 text
+
+
+class FaceCheck(WireModel):
+    """A live photo of the person at the kiosk, to compare with the citizen's reference."""
+
+    id_number: IdNumber
+    image: str = Field(
+        pattern=BASE64_PATTERN,
+        max_length=FACE_IMAGE_MAX_CHARS,
+        description=f"a JPEG photo in base64, at most {FACE_IMAGE_MAX_BYTES} bytes",
+    )
+    liveness: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,31}$",
+        description="the liveness challenge the person passed at the kiosk, e.g. blink, turn_left",
+    )
+
+
+class FaceVerdict(WireModel):
+    match: bool
+    score: int | None = Field(
+        default=None, ge=0, le=100, description="similarity 0 to 100, if the comparator scores"
+    )
+    comparator: str = Field(description="the name of the comparator that decided")
+    code: str | None = Field(
+        default=None,
+        description="why not a match: bad_image (not a readable JPEG, or too small), "
+        "no_reference (no reference photo of this citizen), no_match",
+    )
+    detail: str | None = Field(default=None, description="the reason, for people")
+
+
+class FaceComparator(WireModel):
+    """The comparator a platform runs, and what it really does."""
+
+    name: str
+    description: str
+
+
+# --- ticket queues ---------------------------------------------------------------------------
+
+
+class BusinessQueue(WireModel):
+    business: str
+    waiting: int = Field(ge=0, description="tickets issued and not yet called")
+    last_ticket: str = Field(description="the ticket issued last")
+
+
+class QueueStatus(WireModel):
+    """A site's ticket queues on one day, from the `ticket` and `ticket_call` records its
+    kiosks and windows sent (records still queued on a kiosk are not counted)."""
+
+    date: Date
+    queues: list[BusinessQueue] = Field(description="one per business with tickets that day")
+
+
+# --- kiosk-signed documents ------------------------------------------------------------------
+
+DOC_PREFIX = "DOC1"
+DOC_MAX_CHARS = 1024
+DOCUMENT_PAGE = "/v/"  # the platform's page that shows whether a document is genuine
+
+
+class DocumentCheck(WireModel):
+    payload: str = Field(
+        max_length=DOC_MAX_CHARS,
+        description="a document code, or the URL of its page (what its QR code holds)",
+    )
+
+
+class DocumentVerdict(WireModel):
+    valid: bool
+    code: str | None = Field(
+        default=None, description="why not: malformed, unknown_kiosk, bad_signature"
+    )
+    kiosk_id: str | None = Field(default=None, description="the kiosk the code names")
+    site_id: str | None = Field(default=None, description="where that kiosk is enrolled")
+    claims: dict[str, JsonValue] | None = Field(
+        default=None, description="what the kiosk signed, when valid"
+    )
 
 
 # --- kiosk list ------------------------------------------------------------------------------
@@ -350,7 +445,11 @@ def mask_id_number(number: str) -> str:
     return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
-# --- e-ID payload text -----------------------------------------------------------------------
+# --- signed codes: e-ID and documents ---------------------------------------------------------
+#
+# `<PREFIX>.<signer>.<claims>.<signature>`: the claims are canonical JSON, claims and signature
+# base64url without padding, and the signature (Ed25519) is over the ASCII text before its dot.
+# The prefixes keep these messages apart from the batch heads (JSON) and requests a kiosk signs.
 
 
 class EidFormatError(ValueError):
@@ -359,14 +458,24 @@ class EidFormatError(ValueError):
     code = "malformed"
 
 
+class DocumentFormatError(ValueError):
+    """The text is not a document code; `code` is `malformed`."""
+
+    code = "malformed"
+
+
 def eid_signed_part(kid: str, claims: EidClaims) -> str:
-    body = base64.urlsafe_b64encode(canonical_json(claims.model_dump())).rstrip(b"=")
-    return f"{EID_PREFIX}.{kid}.{body.decode('ascii')}"
+    return f"{EID_PREFIX}.{kid}.{_b64url_text(canonical_json(claims.model_dump()))}"
 
 
-def eid_payload(signed_part: str, signature: bytes) -> str:
-    """`EID1.<kid>.<claims>.<signature>`, both last parts base64url without padding."""
-    return f"{signed_part}.{base64.urlsafe_b64encode(signature).rstrip(b'=').decode('ascii')}"
+def document_signed_part(kiosk_id: str, claims: Mapping[str, Any]) -> str:
+    """ValueError for claims with floats (they have no canonical form)."""
+    return f"{DOC_PREFIX}.{kiosk_id}.{_b64url_text(canonical_json(dict(claims)))}"
+
+
+def signed_payload(signed_part: str, signature: bytes) -> str:
+    """The whole code: the signed part and the signature, base64url without padding."""
+    return f"{signed_part}.{_b64url_text(signature)}"
 
 
 def parse_eid(text: str) -> tuple[str, EidClaims, bytes, bytes]:
@@ -390,8 +499,42 @@ def parse_eid(text: str) -> tuple[str, EidClaims, bytes, bytes]:
     return kid, claims, signed, signature_bytes
 
 
-def _b64url(text: str) -> bytes:
+def document_url(platform_url: str, payload: str) -> str:
+    """The text of a document's QR code: the platform's page for it, which a phone opens."""
+    return platform_url.rstrip("/") + DOCUMENT_PAGE + payload
+
+
+def parse_document(text: str) -> tuple[str, dict[str, JsonValue], bytes, bytes]:
+    """(kiosk id, claims, signed bytes, signature) of a document code, not yet verified.
+
+    Takes the code or its URL (`document_url`). Raises DocumentFormatError for anything else.
+    """
+    if len(text) > DOC_MAX_CHARS:
+        raise DocumentFormatError(f"too long for a document code ({len(text)} characters)")
+    code = text.strip().rpartition(DOCUMENT_PAGE)[2]
+    parts = code.split(".")
+    if len(parts) < 4 or parts[0] != DOC_PREFIX:
+        raise DocumentFormatError("not a document code")
+    kiosk_id, body, signature = ".".join(parts[1:-2]), parts[-2], parts[-1]
+    if not re.fullmatch(KIOSK_ID_PATTERN, kiosk_id):
+        raise DocumentFormatError("damaged document code: no kiosk id")
     try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as e:
-        raise ValueError(f"not base64url: {e}") from None
+        claims = _CLAIMS.validate_json(_b64url(body))
+        signature_bytes = _b64url(signature)
+    except ValueError as e:
+        raise DocumentFormatError(f"damaged document code: {e.__class__.__name__}") from None
+    return kiosk_id, claims, f"{DOC_PREFIX}.{kiosk_id}.{body}".encode("ascii"), signature_bytes
+
+
+_CLAIMS: TypeAdapter[dict[str, JsonValue]] = TypeAdapter(dict[str, JsonValue])
+
+
+def _b64url_text(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url(text: str) -> bytes:
+    """Strict base64url without padding; ValueError on anything else."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", text) or len(text) % 4 == 1:
+        raise ValueError("not base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

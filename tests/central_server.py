@@ -60,7 +60,7 @@ class ChainKiosk:
         body = {"kiosk_id": self.kiosk_id, "site_id": self.site_id, "public_key": self.public_key}
         return requests.post(f"{url}{wire.API}/enrolments", json=body, timeout=10)
 
-    def write(self, count: int = 1, kind: str = "ticket", **payload: Any) -> list[wire.Record]:
+    def write(self, count: int = 1, kind: str = "audit", **payload: Any) -> list[wire.Record]:
         """The next `count` records of the chain (payload: the given fields and a number)."""
         written = []
         for _ in range(count):

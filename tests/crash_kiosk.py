@@ -51,7 +51,7 @@ def main() -> int:
             outbox.submit_all(bundle).result()
             numbers = range(i, i + 3)
         else:
-            outbox.submit("ticket", _payload(args.run, i)).result()
+            outbox.submit("audit", _payload(args.run, i)).result()
             numbers = range(i, i + 1)
         print("".join(f"queued {args.run} {n}\n" for n in numbers), end="", flush=True)
         i += len(numbers)

@@ -1,10 +1,13 @@
-"""Signed requests (heartbeats, citizen data), the kiosk list and page, and demo e-ID codes."""
+"""Signed requests (heartbeats, citizen data), the kiosk list and page, demo e-ID codes, and
+the platform's database schema."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +16,7 @@ import requests
 from central.app import ISSUER_SECRET
 from central.eid import EidIssuer, new_issuer_secret
 from central.process import CentralProcess
-from central.storage import Storage
+from central.storage import SCHEMA_VERSION, Storage, StorageError
 from devices.idcard.card import parse_text
 from devices.sim.idcard import CITIZENS
 from offline_queue import wire
@@ -233,3 +236,38 @@ def test_forged_expired_and_garbage_codes_get_their_codes(platform: CentralProce
         assert verify(platform.url, garbage)["code"] == "malformed"
     too_long = post_json(platform.url, "/eid/verify", {"payload": "x" * (wire.EID_MAX_CHARS + 1)})
     problem(too_long, 400, "invalid_request")
+
+
+# --- the database schema -----------------------------------------------------------------------
+
+
+def test_a_database_of_schema_1_is_migrated_and_keeps_its_records(tmp_path: Path) -> None:
+    path = tmp_path / "central.sqlite"
+    storage = Storage(path)
+    storage.enrol("K-OLD", "东城区", ChainKiosk().public_key, wire.utc_timestamp())
+    storage.close()
+    with sqlite3.connect(path) as db:  # as central of schema 1 left it
+        db.execute("DROP INDEX records_by_kind_date")
+        db.execute("PRAGMA user_version = 1")
+    db.close()
+    storage = Storage(path)
+    try:
+        assert [kiosk.kiosk_id for kiosk in storage.kiosks()] == ["K-OLD"]
+        assert storage.ticket_rows("东城区", "2026-11-22") == ([], [])
+    finally:
+        storage.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    db.close()
+    assert "records_by_kind_date" in indexes
+
+
+def test_a_database_of_a_newer_central_is_refused_with_a_reason(tmp_path: Path) -> None:
+    path = tmp_path / "central.sqlite"
+    Storage(path).close()
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    db.close()
+    with pytest.raises(StorageError, match="newer central"):
+        Storage(path)

@@ -153,9 +153,9 @@ def test_a_record_sent_again_with_other_content_is_an_idempotency_conflict(
     first, second, third = kiosk.write(3)
     kiosk.send(platform.url, [first, second, third])
     # Another history from record 2 on, signed by the kiosk, with a new record 4.
-    other = kiosk.record(2, "ticket", {"number": 2, "window": "B"}, first.hash)
-    after = kiosk.record(3, "ticket", {"number": 3}, other.hash)
-    new = kiosk.record(4, "ticket", {"number": 4}, after.hash)
+    other = kiosk.record(2, "audit", {"number": 2, "window": "B"}, first.hash)
+    after = kiosk.record(3, "audit", {"number": 3}, other.hash)
+    new = kiosk.record(4, "audit", {"number": 4}, after.hash)
     answer = kiosk.send(platform.url, [first, other, after, new])
     body = problem(answer, 422, "idempotency_conflict")
     assert body["keys"] == [other.idempotency_key, after.idempotency_key]
@@ -214,7 +214,7 @@ def test_refused_content_is_rejected_but_the_chain_goes_on(
     platform: CentralProcess, kiosk: ChainKiosk
 ) -> None:
     records = [
-        *kiosk.write(1, kind="ticket"),
+        *kiosk.write(1, kind="audit"),
         *kiosk.write(1, kind="rating", level=9),
         *kiosk.write(1, kind="lottery"),
         *kiosk.write(1, kind="audit", note="x" * (300 * 1024)),

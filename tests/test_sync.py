@@ -54,7 +54,7 @@ class Kiosk:
     outbox: Outbox
     statuses: list[SyncStatus] = field(default_factory=list)
 
-    def submit(self, count: int, kind: str = "ticket", start: int = 0) -> list[int]:
+    def submit(self, count: int, kind: str = "audit", start: int = 0) -> list[int]:
         futures = [
             self.outbox.submit(kind, {"number": f"A{start + i:03d}", "window_group": "综合"})
             for i in range(count)
