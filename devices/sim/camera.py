@@ -2,11 +2,13 @@
 
 The adapter opens `sim.address` with OpenCV's FFmpeg backend, the same code path as a real network
 camera (checked with OpenCV 5.0: it reads `multipart/x-mixed-replace` JPEG streams). What it
-shows: a still image, a QR code on a phone held at an angle (`phone_frames`), an empty scene,
-a folder of images in turn, or a video file. `unplug()` closes the listening socket and every
-open stream, as a pulled cable or a dead bridge would; `replug()` serves again on the same port.
+shows: a still image, a QR code on a phone held at an angle (`phone_frames`), a citizen facing
+the camera, turned, far or in the dark, or doing the head-turn challenge (`faces`), an empty
+scene, a folder of images in turn, or a video file. `unplug()` closes the listening socket and
+every open stream, as a pulled cable or a dead bridge would; `replug()` serves again on the
+same port.
 
-    python -m devices.sim camera [--text T] [--images DIR] [--video FILE] [--port N]
+    python -m devices.sim camera [--text T | --face POSE | --images DIR | --video FILE] [--port N]
 """
 
 from __future__ import annotations
@@ -20,13 +22,19 @@ import time
 from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from devices.sim.phone_frames import Shot, background, phone_frame
 
+if TYPE_CHECKING:
+    from devices.sim.faces import Pose, Script, Side
+
 BOUNDARY = "frame"
+FACE_POSES = ("front", "left", "right", "far", "dark", "nobody")
+FACE_TURNS: dict[str, Side | None] = {"turn-left": "left", "turn-right": "right", "turns": None}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp"}
 
 Feed = Callable[[threading.Event], None]  # shows frames until the event is set
@@ -98,6 +106,27 @@ class CameraSimulator:
         """A phone showing `payload` as a QR code, turned by `yaw_deg` and tipped by `pitch_deg`."""
         shot = Shot(yaw_deg=yaw_deg, pitch_deg=pitch_deg, light_on_dark=light_on_dark)
         self.show(phone_frame(payload, shot, seed))
+
+    def show_face(self, pose: Pose = "front", x: float = 0.5, seed: int = 1) -> None:
+        """A citizen in `pose` ("front", "left", "right", "far", "dark" or "nobody"), the face at
+        `x` across the picture (0..1). Room `seed` 1 has no face-like clutter."""
+        from devices.sim.faces import face_frame  # needs scikit-image: only when faces are shown
+
+        self.show(face_frame(pose, x=x, seed=seed))
+
+    def play_face_turn(self, side: Side | None = None, seed: int = 1, loop: bool = False) -> None:
+        """A citizen doing the challenge: facing, turning to `side` and back, then facing; with
+        no side, to the left and then to the right (passing whichever turn was asked)."""
+        from devices.sim.faces import turn_script
+
+        sides: tuple[Side, ...] = (side,) if side else ("left", "right")
+        self.play_frames([shot for turn in sides for shot in turn_script(turn, seed=seed)], loop)
+
+    def play_frames(self, script: Script, loop: bool = False) -> None:
+        """Each frame for its seconds, in turn; the last one stays unless `loop`."""
+        if not script:
+            raise ValueError("play_frames needs at least one frame")
+        self._start_feeder(lambda stop: _play_script(self, list(script), loop, stop))
 
     def blank(self, seed: int = 0) -> None:
         """The scene with nobody and nothing in front of the camera."""
@@ -205,6 +234,13 @@ def _cycle_images(
             return
 
 
+def _play_script(sim: CameraSimulator, script: Script, loop: bool, stop: threading.Event) -> None:
+    for frame, seconds in itertools.cycle(script) if loop else script:
+        sim._show(frame)
+        if stop.wait(seconds):
+            return
+
+
 def _play_video(sim: CameraSimulator, path: Path, stop: threading.Event) -> None:
     played = True
     while played and not stop.is_set():  # loop the file, unless it stops giving frames
@@ -243,6 +279,11 @@ def _load(path: Path) -> np.ndarray:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--text", help="show this text as a QR code on a phone at an angle")
+    shown.add_argument(
+        "--face",
+        choices=[*FACE_POSES, *FACE_TURNS],
+        help="show a citizen; turn-left, turn-right, turns (both sides): the challenge, looping",
+    )
     shown.add_argument("--images", type=Path, metavar="DIR", help="show the images in DIR in turn")
     shown.add_argument("--video", type=Path, metavar="FILE", help="play a video file, looping")
     parser.add_argument("--yaw", type=float, default=30.0, help="phone angle in degrees")
@@ -262,6 +303,10 @@ def run(args: argparse.Namespace) -> None:
             sim.play_images(paths, args.interval)
         elif args.video:
             sim.play_video(args.video)
+        elif args.face in FACE_TURNS:
+            sim.play_face_turn(FACE_TURNS[args.face], loop=True)
+        elif args.face:
+            sim.show_face(args.face)
         else:
             sim.show_phone(args.text or "KIOSK:TICKET:00000001", yaw_deg=args.yaw)
     except ValueError as error:
