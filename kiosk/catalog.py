@@ -25,6 +25,8 @@ IDENTITIES = ("none", "id_card", "id_card_face", "eid_code")
 STEP_KINDS = ("identify", "verify_face", "fetch", "form", "confirm", "submit", "print")
 FIELD_KINDS = ("text", "number", "phone", "date", "choice", "photo")
 PRODUCTS = ("printout", "record", "ticket")
+MEDIA = ("receipt", "a4")
+FACE_OFFLINE = ("queue", "unavailable")  # a face check without the platform: later, or not at all
 PREFILL_SOURCES = ("card.", "platform.")
 # The identity a service needs decides the identification steps its flow must have.
 IDENTITY_STEPS = {
@@ -42,6 +44,8 @@ LocalLists = Mapping[str, tuple[str, ...]]
 class Choice:
     id: str
     label: LocalTexts
+    prefix: str = ""  # a queue ticket's letter for this business ("A")
+    window_group: LocalTexts | None = None  # the counters that serve it
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,13 @@ class Service:
     steps: tuple[str, ...]
     fields: tuple[Field, ...]
     items: tuple[BundleItem, ...]
+    min_age: int = 0  # checked from the card
+    proxy_allowed: bool = False  # someone else may act for the citizen (代办)
+    face_offline: str = "unavailable"  # FACE_OFFLINE
+    media: tuple[str, ...] = ("receipt",)  # what it prints on; the citizen picks when several
+
+    def field(self, field_id: str) -> Field:
+        return next(f for f in self.fields if f.id == field_id)
 
     def ready(self, step_kinds: frozenset[str]) -> bool:
         """Whether every step of the flow has a screen in this build."""
@@ -137,6 +148,12 @@ def _service(path: Path) -> Service:
         steps=tuple(steps),
         fields=tuple(_field(t) for t in _tables(root, "fields")),
         items=tuple(_item(t) for t in _tables(root, "items")),
+        min_age=root.get("min_age", int, default=0),
+        proxy_allowed=root.get("proxy_allowed", bool, default=False),
+        face_offline=root.get(
+            "face_offline", str, default="unavailable", check=one_of(FACE_OFFLINE)
+        ),
+        media=tuple(root.get("media", list, default=["receipt"])),
     )
     root.finish()
     _check_flow(root, service)
@@ -153,6 +170,10 @@ def _check_flow(root: TomlTable, service: Service) -> None:
         raise root.error("fields", "a service with a form step needs at least one field")
     if "print" in service.steps and not {"printout", "ticket"} & set(service.produces):
         raise root.error("produces", "a service with a print step produces a printout or ticket")
+    if not service.media or any(m not in MEDIA for m in service.media):
+        raise root.error("media", f"one or more of {', '.join(MEDIA)}")
+    if service.identity == "id_card_face" and service.proxy_allowed:
+        raise root.error("proxy_allowed", "a face check cannot be done by someone else")
     ids = [f.id for f in service.fields] + [i.id for i in service.items]
     if len(ids) != len(set(ids)):
         raise root.error("fields", "field and item ids must be unique within a service")
@@ -189,7 +210,12 @@ def _prefill(value: str) -> str | None:
 
 
 def _choice(table: TomlTable) -> Choice:
-    choice = Choice(id=table.get("id", str, check=non_empty), label=local_texts(table, "label"))
+    choice = Choice(
+        id=table.get("id", str, check=non_empty),
+        label=local_texts(table, "label"),
+        prefix=table.get("prefix", str, default=""),
+        window_group=local_texts(table, "window_group") if "window_group" in table.data else None,
+    )
     table.finish()
     return choice
 

@@ -25,7 +25,15 @@ from kiosk.tomlschema import (
     positive,
 )
 
-__all__ = ["Config", "ConfigError", "DeviceConfig", "Panel", "TimeLimits", "load_config"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "DeviceConfig",
+    "Panel",
+    "TimeLimits",
+    "VoiceConfig",
+    "load_config",
+]
 MODES = ("self-service", "window")
 DEVICE_KINDS = (
     "id_card_reader",
@@ -36,6 +44,7 @@ DEVICE_KINDS = (
     "a4_printer",
 )
 MIN_WARNING_S = 20  # DESIGN.md §6: at least 20 s to extend a visit
+VOICE_ENGINES = ("auto", "qt", "espeak", "silent")  # screens.voice.choose_engine
 
 
 @dataclass(frozen=True)
@@ -85,10 +94,20 @@ class SyncConfig:
 
 
 @dataclass(frozen=True)
+class VoiceConfig:
+    """Voice guidance (DESIGN.md §6): which speech engine, and how loud to start."""
+
+    engine: str = "auto"  # Qt TextToSpeech, else espeak-ng, else silence
+    volume_step: int = 3  # 1 (quietest) to 5; citizens change it on screen
+    guidance_default: bool = False  # speak from the first screen; elder mode always speaks
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     site_id: str
     site_name: Mapping[str, str]
+    timezone: str  # IANA name: the site's calendar day numbers cases and tickets
     kiosk_id: str
     mode: str
     language: str
@@ -98,9 +117,11 @@ class Config:
     time_limits: TimeLimits
     elder_time_factor: float
     technician_pin_hash: str
+    helpers: Mapping[str, str]  # staff number → scrypt hash of the PIN a helper signs in with
     platform_url: str
     platform_verify_tls: bool
     sync: SyncConfig
+    voice: VoiceConfig
     data_dir: Path
     services_dir: Path
     devices: Mapping[str, DeviceConfig]
@@ -150,6 +171,22 @@ def _sync(table: TomlTable) -> SyncConfig:
     return sync
 
 
+def _voice(table: TomlTable) -> VoiceConfig:
+    default = VoiceConfig()
+    voice = VoiceConfig(
+        engine=table.get("engine", str, default=default.engine, check=one_of(VOICE_ENGINES)),
+        volume_step=table.get(
+            "volume_step",
+            int,
+            default=default.volume_step,
+            check=lambda v: None if 1 <= v <= 5 else "must be between 1 and 5",
+        ),
+        guidance_default=table.get("guidance_default", bool, default=default.guidance_default),
+    )
+    table.finish()
+    return voice
+
+
 def _resolution(value: list[Any]) -> str | None:
     ok = len(value) == 2 and all(
         isinstance(v, int) and not isinstance(v, bool) and v >= 320 for v in value
@@ -163,6 +200,7 @@ def _parse(path: Path, root: TomlTable) -> Config:
     site = root.table("site")
     site_id = site.get("id", str, check=non_empty)
     site_name = local_texts(site, "name")
+    timezone = site.get("timezone", str, default="Asia/Shanghai", check=_timezone)
     site.finish()
 
     kiosk = root.table("kiosk")
@@ -220,6 +258,14 @@ def _parse(path: Path, root: TomlTable) -> Config:
     pin_hash = tech.get("pin_hash", str, check=_pin_hash)
     tech.finish()
 
+    helpers_t = root.table("helpers", required=False)
+    helpers = {
+        staff: helpers_t.get(staff, str, check=_pin_hash)
+        for staff in list(helpers_t.data)
+        if _staff_number(helpers_t, staff)
+    }
+    helpers_t.finish()
+
     platform = root.table("platform")
     platform_url = platform.get("url", str, check=_http_url)
     verify_tls = platform.get(
@@ -234,6 +280,7 @@ def _parse(path: Path, root: TomlTable) -> Config:
     )
     platform.finish()
     sync = _sync(root.table("sync", required=False))
+    voice = _voice(root.table("voice", required=False))
 
     data = root.table("data", required=False)
     data_dir = base / data.get("directory", str, default="var", check=non_empty)
@@ -258,6 +305,7 @@ def _parse(path: Path, root: TomlTable) -> Config:
         path=path,
         site_id=site_id,
         site_name=site_name,
+        timezone=timezone,
         kiosk_id=kiosk_id,
         mode=mode,
         language=language,
@@ -267,9 +315,11 @@ def _parse(path: Path, root: TomlTable) -> Config:
         time_limits=limits,
         elder_time_factor=elder_factor,
         technician_pin_hash=pin_hash,
+        helpers=helpers,
         platform_url=platform_url,
         platform_verify_tls=verify_tls,
         sync=sync,
+        voice=voice,
         data_dir=data_dir,
         services_dir=services_dir,
         devices=devices,
@@ -286,6 +336,22 @@ def _device(devices: TomlTable, name: str) -> DeviceConfig:
     options = table.get("options", dict, default={})
     table.finish()
     return DeviceConfig(name=name, kind=kind, simulated=simulated, port=port, options=options)
+
+
+def _timezone(name: str) -> str | None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {name!r} (an IANA name like Asia/Shanghai)"
+    return None
+
+
+def _staff_number(table: TomlTable, staff: str) -> bool:
+    if not (staff.isascii() and staff.isdigit() and 3 <= len(staff) <= 12):
+        raise table.error(staff, "a staff number is 3 to 12 digits (typed on the keypad)")
+    return True
 
 
 def _pin_hash(value: str) -> str | None:

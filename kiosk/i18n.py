@@ -1,4 +1,7 @@
-"""Message catalogs: one TOML file per language in `kiosk/locales/`.
+"""Message catalogs: TOML files per language in `kiosk/locales/`.
+
+`zh.toml` holds a language's screen texts; `zh.<part>.toml` files add more of its keys (printed
+documents, spoken prompts), so each part is kept in one place. A key defined twice is an error.
 
 The catalogs are Qt-free because the core needs them too (spoken prompts, printed receipts).
 Keys are dotted paths of the TOML tables (`attract.start`); `{name}` placeholders are filled by
@@ -24,7 +27,11 @@ T = TypeVar("T")
 
 def catalog_languages(directory: Path = LOCALES_DIR) -> list[str]:
     """The languages the kiosk has catalogs for: every data file must speak all of them."""
-    return sorted(path.stem for path in directory.glob("*.toml"))
+    return sorted({_language(path) for path in directory.glob("*.toml")})
+
+
+def _language(path: Path) -> str:
+    return path.name.split(".", 1)[0]
 
 
 def _flatten(table: Mapping[str, object], prefix: str = "") -> dict[str, str]:
@@ -48,10 +55,15 @@ class Catalogs:
 
     @classmethod
     def load(cls, directory: Path = LOCALES_DIR) -> Catalogs:
-        messages = {}
+        messages: dict[str, dict[str, str]] = {}
         for path in sorted(directory.glob("*.toml")):
             with path.open("rb") as f:
-                messages[path.stem] = _flatten(tomllib.load(f))
+                part = _flatten(tomllib.load(f))
+            texts = messages.setdefault(_language(path), {})
+            twice = sorted(texts.keys() & part.keys())
+            if twice:
+                raise ValueError(f"{path}: {', '.join(twice)} already defined for this language")
+            texts.update(part)
         if DEFAULT_LANGUAGE not in messages:
             raise FileNotFoundError(f"{directory}: no catalog for {DEFAULT_LANGUAGE!r}")
         return cls(messages)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import enum
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Protocol
 
+from kiosk.case import AuditEntry, Case
 from kiosk.catalog import Service
 from kiosk.config import TimeLimits
 from kiosk.events import EventBus
@@ -23,6 +26,13 @@ from kiosk.timers import Scheduler, TimerHandle
 log = logging.getLogger(__name__)
 
 RATING_LEVELS = 5  # 好差评: 1 非常不满意 … 5 非常满意
+UNHAPPY_LEVELS = (1, 2)  # 不满意 and 非常不满意 ask for a reason and offer a call back
+INDICATORS = (
+    "overall",
+    "efficiency",
+    "competence",
+    "attitude",
+)  # 整体满意度 服务效率 服务水平 服务态度
 
 
 class Phase(enum.Enum):
@@ -41,15 +51,30 @@ class EndReason(enum.Enum):
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A message for the citizen on the current screen, shown and spoken: a catalog key."""
+
+    key: str
+    params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
 class VisitSnapshot:
     phase: Phase
     language: str
     elder: bool
+    voice: bool = False
     service: Service | None = None
     step_index: int = 0
+    page: int = 0  # a page within a step or the rating (a form's field, a proxy's card)
     catalog_page: int = 0
     help_requested: bool = False
     warning_until: float | None = None  # scheduler time when a shown time-out warning ends
+    case: Case = field(default_factory=Case)
+    notice: Notice | None = None
+    busy: bool = False  # waiting for the platform, the queue or a printer
+    elder_offer: bool = False  # the card says 65+: ask whether to switch to elder mode
+    helper: str = ""  # staff id of a helper who took over
 
     @property
     def step(self) -> str | None:
@@ -79,6 +104,30 @@ class AssistRequested:
 class ServiceRated:
     service_id: str
     level: int
+    case_number: str = ""
+    indicators: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    reason: str = ""
+    callback: str = ""
+    audit: tuple[AuditEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class HelperChanged:
+    staff_id: str  # "" when the helper handed back
+
+
+class StepDriver(Protocol):
+    """The flow engine: what each step does (kiosk/flow.py)."""
+
+    def unavailable(self, service: Service) -> str | None:
+        """Why the service cannot start now (a catalog key), or None."""
+
+    def entered(self, snapshot: VisitSnapshot) -> None:
+        """The visit moved to a new step (or page): start what it does."""
+
+
+class RatePage:
+    LEVEL, REASON, CALLBACK, INDICATORS = 0, 1, 2, 3
 
 
 class VisitError(Exception):
@@ -93,6 +142,8 @@ class VisitSettings:
     time_limits: TimeLimits
     elder_time_limits: TimeLimits
     ready_steps: frozenset[str]  # step kinds this build has screens for
+    elder_offer_age: int = 65
+    voice_default: bool = False  # guidance spoken from the first screen; elder mode always is
 
 
 class Visit:
@@ -108,14 +159,26 @@ class Visit:
         self._bus = bus
         self._scheduler = scheduler
         self._timer: TimerHandle | None = None
+        self._driver: StepDriver | None = None
+        self._clock: Callable[[], str] = lambda: ""
         self._snapshot = self._fresh()
 
     @property
     def snapshot(self) -> VisitSnapshot:
         return self._snapshot
 
+    def attach(self, driver: StepDriver, clock: Callable[[], str]) -> None:
+        """Plug in the flow engine, and the UTC timestamp source of the audit trail."""
+        self._driver, self._clock = driver, clock
+
     def available(self, service: Service) -> bool:
-        return service.ready(self.settings.ready_steps)
+        return self.unavailable(service) is None
+
+    def unavailable(self, service: Service) -> str | None:
+        """Why a service cannot start now, as a catalog key, or None."""
+        if not service.ready(self.settings.ready_steps):
+            return "guide.coming"
+        return self._driver.unavailable(service) if self._driver else None
 
     # -- navigation -----------------------------------------------------------------------
 
@@ -140,29 +203,100 @@ class Visit:
         assert service is not None
         if not self.available(service):
             raise VisitError(f"service {service.id!r} is not available")
-        self._set(phase=Phase.STEP, step_index=0)
+        self._audit(f"begin:{service.id}")
+        self._enter_step(0)
 
     def step_done(self) -> None:
         self._expect(Phase.STEP)
         service = self._snapshot.service
         assert service is not None
+        self._audit(f"done:{self._snapshot.step}")
         if self._snapshot.step_index + 1 < len(service.steps):
-            self._set(step_index=self._snapshot.step_index + 1)
+            self._enter_step(self._snapshot.step_index + 1)
         else:
-            self._set(phase=Phase.FINISH)
+            self._set(phase=Phase.FINISH, page=0, notice=None, busy=False)
+
+    def set_page(self, page: int) -> None:
+        """Go to a page within the current step or the rating."""
+        if self._snapshot.phase not in (Phase.STEP, Phase.RATE):
+            raise VisitError(f"no pages at {self._snapshot.phase.value}")
+        self._set(page=max(0, page), notice=None)
+        self._entered()
+
+    def update_case(self, **changes: object) -> None:
+        """Record what a step learnt (a card, a fetched record, an answer)."""
+        self._set(case=replace(self._snapshot.case, **changes))  # type: ignore[arg-type]
+
+    def answer(self, field_id: str, value: str) -> None:
+        self._audit(f"answer:{field_id}")
+        self._set(case=self._snapshot.case.with_value(field_id, value), notice=None)
+
+    def show_notice(self, key: str, **params: str) -> None:
+        self._set(notice=Notice(key, MappingProxyType(params)), busy=False)
+
+    def set_busy(self, busy: bool) -> None:
+        self._set(busy=busy, notice=None if busy else self._snapshot.notice)
+
+    def retry(self) -> None:
+        """Run the current step's work again (after a printer or platform problem)."""
+        self._expect(Phase.STEP)
+        self._set(notice=None)
+        self._entered()
+
+    # -- rating (好差评) ----------------------------------------------------------------------
 
     def to_rating(self) -> None:
         self._expect(Phase.FINISH)
-        self._set(phase=Phase.RATE)
+        self._set(phase=Phase.RATE, page=0)
 
     def rate(self, level: int) -> None:
+        """Choose the level; unhappy levels go on to a reason, then the indicators."""
         self._expect(Phase.RATE)
         if not 1 <= level <= RATING_LEVELS:
             raise VisitError(f"rating level {level} is not 1..{RATING_LEVELS}")
-        service = self._snapshot.service
-        assert service is not None
-        self._bus.publish(ServiceRated(service.id, level))
+        self._set_rating(level=level)
+        self._set(page=RatePage.REASON if level in UNHAPPY_LEVELS else RatePage.INDICATORS)
+
+    def rate_reason(self, reason: str) -> None:
+        self._expect(Phase.RATE)
+        self._set_rating(reason=reason)
+        self._set(page=RatePage.CALLBACK)
+
+    def rate_callback(self, phone: str) -> None:
+        self._expect(Phase.RATE)
+        self._set_rating(callback=phone)
+        self._set(page=RatePage.INDICATORS)
+
+    def rate_indicator(self, indicator: str, level: int) -> None:
+        self._expect(Phase.RATE)
+        if indicator not in INDICATORS or not 1 <= level <= RATING_LEVELS:
+            raise VisitError(f"no indicator {indicator!r} level {level}")
+        rating = self._snapshot.case.rating
+        self._set_rating(indicators=MappingProxyType({**rating.indicators, indicator: level}))
+
+    def submit_rating(self) -> None:
+        self._expect(Phase.RATE)
+        s = self._snapshot
+        rating, service = s.case.rating, s.service
+        if rating.level is None or service is None:
+            raise VisitError("no rating level chosen")
+        self._audit("rate")
+        self._bus.publish(
+            ServiceRated(
+                service.id,
+                rating.level,
+                s.case.case_number,
+                rating.indicators,
+                rating.reason,
+                rating.callback,
+                self._snapshot.case.audit,
+            )
+        )
         self._end(EndReason.FINISHED)
+
+    def _set_rating(self, **changes: object) -> None:
+        rating = replace(self._snapshot.case.rating, **changes)  # type: ignore[arg-type]
+        self.update_case(rating=rating)
 
     def skip_rating(self) -> None:
         """Rating is optional: leave from the finish or the rating screen."""
@@ -176,10 +310,14 @@ class Visit:
             self.cancel()
         elif s.phase is Phase.GUIDE:
             self._set(phase=Phase.CATALOG, service=None)
+        elif s.phase is Phase.STEP and s.page > 0:
+            self.set_page(s.page - 1)
         elif s.phase is Phase.STEP and s.step_index > 0:
-            self._set(step_index=s.step_index - 1)
+            self._enter_step(s.step_index - 1)
         elif s.phase is Phase.STEP:
-            self._set(phase=Phase.GUIDE, step_index=0)
+            self._set(phase=Phase.GUIDE, step_index=0, page=0, notice=None, busy=False)
+        elif s.phase is Phase.RATE and s.page > 0:
+            self._set(page=0)
         else:
             raise VisitError(f"no way back from {s.phase.value}")
 
@@ -194,7 +332,19 @@ class Visit:
         self._set(language=language)
 
     def set_elder(self, elder: bool) -> None:
-        self._set(elder=elder)
+        """Elder mode speaks by default; the normal mode is quiet unless asked."""
+        voice = elder or self.settings.voice_default
+        self._set(elder=elder, voice=voice, elder_offer=False)
+
+    def set_voice(self, voice: bool) -> None:
+        self._set(voice=voice)
+
+    def offer_elder(self) -> None:
+        if not self._snapshot.elder:
+            self._set(elder_offer=True)
+
+    def decline_elder(self) -> None:
+        self._set(elder_offer=False)
 
     def request_help(self) -> None:
         s = self._snapshot
@@ -203,6 +353,17 @@ class Visit:
 
     def dismiss_help(self) -> None:
         self._set(help_requested=False)
+
+    def helper_takes_over(self, staff_id: str) -> None:
+        """A staff member or volunteer signed in on the help screen (DESIGN.md §1, §7)."""
+        self._set(helper=staff_id, help_requested=False)
+        self._audit("helper_took_over")
+        self._bus.publish(HelperChanged(staff_id))
+
+    def helper_hands_back(self) -> None:
+        self._audit("helper_handed_back")
+        self._set(helper="")
+        self._bus.publish(HelperChanged(""))
 
     # -- time limits ----------------------------------------------------------------------
 
@@ -249,7 +410,24 @@ class Visit:
 
     def _fresh(self) -> VisitSnapshot:
         s = self.settings
-        return VisitSnapshot(Phase.ATTRACT, s.default_language, s.elder_default)
+        voice = s.elder_default or s.voice_default
+        return VisitSnapshot(Phase.ATTRACT, s.default_language, s.elder_default, voice)
+
+    def _enter_step(self, index: int) -> None:
+        self._set(phase=Phase.STEP, step_index=index, page=0, notice=None, busy=False)
+        self._entered()
+
+    def _entered(self) -> None:
+        if self._driver is not None and self._snapshot.phase is Phase.STEP:
+            self._driver.entered(self._snapshot)
+
+    def _audit(self, action: str) -> None:
+        """Every action while a helper or a proxy acts goes to the case's audit trail."""
+        s = self._snapshot
+        actor = f"helper:{s.helper}" if s.helper else "proxy" if s.case.proxy else ""
+        if actor:
+            entry = AuditEntry(self._clock(), actor, action)
+            self._snapshot = replace(s, case=replace(s.case, audit=(*s.case.audit, entry)))
 
     def _expect(self, phase: Phase) -> None:
         if self._snapshot.phase is not phase:

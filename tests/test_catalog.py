@@ -43,15 +43,21 @@ def catalog_with(tmp_path: Path, text: str, name: str = "x.toml") -> Path:
 
 BROKEN = [
     ('en = "Take a queue number"', "", "name.en", "missing"),
-    ('steps = ["form", "print"]', 'steps = ["form", "teleport"]', "steps", "unknown step"),
     (
-        'steps = ["form", "print"]',
-        'steps = ["identify", "form", "print"]',
+        'steps = ["form", "submit", "print"]',
+        'steps = ["form", "submit", "teleport"]',
+        "steps",
+        "unknown step",
+    ),
+    (
+        'steps = ["form", "submit", "print"]',
+        'steps = ["identify", "form", "submit", "print"]',
         "steps",
         "identity 'none' needs",
     ),
     ('identity = "none"', 'identity = "palm"', "identity", "must be one of"),
-    ('produces = ["ticket"]', 'produces = ["record"]', "produces", "print step"),
+    ('produces = ["ticket", "record"]', 'produces = ["record"]', "produces", "print step"),
+    ('media = ["receipt"]', 'media = ["fax"]', "media", "receipt, a4"),
     ('prefill = ""', 'prefill = "memory.phone"', "fields[0].prefill", "must start with"),
     ('kind = "choice"', 'kind = "text"', "fields[0].options", "only a choice field"),
     ("order = 40", 'order = "forty"', "order", "whole number"),

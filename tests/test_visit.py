@@ -74,6 +74,8 @@ def test_a_full_visit_goes_round_and_reports_the_rating(visit: Visit, bus: Event
     assert visit.snapshot.phase is Phase.FINISH
     visit.to_rating()
     visit.rate(4)
+    assert visit.snapshot.phase is Phase.RATE  # on to the four indicators, all optional
+    visit.submit_rating()
     assert visit.snapshot.phase is Phase.ATTRACT and visit.snapshot.service is None
     assert events.of(ServiceRated) == [ServiceRated(service.id, 4)]
     assert events.of(VisitEnded) == [VisitEnded(EndReason.FINISHED, service.id)]
