@@ -10,32 +10,44 @@ import getpass
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, Qt
 
+from adapters import printouts, site_calendar
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config, ConfigError, Panel, load_config
 from kiosk.events import EventBus
+from kiosk.flow import Backend, Flow
+from kiosk.helpers import HelperDesk, HelperSignIn
 from kiosk.i18n import Catalogs
+from kiosk.ports import Payload, Runner
+from kiosk.records import RecordBuilder, timestamp
 from kiosk.technician import PinGuard, hash_pin
 from kiosk.timers import ManualScheduler, Scheduler
-from kiosk.visit import Visit, VisitSettings
+from kiosk.visit import AssistRequested, ServiceRated, Visit, VisitEnded, VisitSettings
+from offline_queue.status import SyncStatus
 from screens.app import create_application, quit_on_termination_signals
-from screens.background import run_in_background
+from screens.background import BackgroundRunner, run_in_background
 from screens.bridge import CoreBridge
+from screens.context import FaceSource
 from screens.fonts import INSTALL_HINT, cap_height_ratio, find_cjk_font
-from screens.main_window import MainWindow
+from screens.main_window import MainWindow, Services
 from screens.qt_scheduler import QtScheduler
 from screens.steps import STEP_SCREENS
+from screens.text_entry import prepare_environment
 from screens.theme import Theme
 from screens.tour import write_tour
+from screens.voice import RecordingEngine, Voice, choose_engine
 
 if TYPE_CHECKING:
     from central.process import CentralProcess
+    from devices.camera import Camera
     from devices.kinds import Simulator
     from devices.supervisor import Supervisor
     from offline_queue.outbox import Outbox
@@ -52,8 +64,10 @@ log = logging.getLogger("kiosk")
 class Kiosk:
     bus: EventBus
     visit: Visit
+    flow: Flow
     window: MainWindow
     bridge: CoreBridge
+    voice: Voice | None
 
 
 @dataclass
@@ -141,6 +155,8 @@ def _display_available() -> bool:
 
 
 def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -> int:
+    if not prepare_environment():  # Qt picks its input method as the application starts
+        log.info("no on-screen keyboard (PySide6-Addons): staff type text answers")
     app = create_application()
     font = find_cjk_font()
     if font is None:
@@ -150,7 +166,10 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     if args.tour:
         return _tour(args.tour, config, services, catalogs, font)
 
-    kiosk = build_kiosk(config, services, catalogs, QtScheduler(), font, kiosk_mode=args.kiosk)
+    voice = Voice(choose_engine(config.voice.engine), config.voice.volume_step)
+    kiosk = build_kiosk(
+        config, services, catalogs, QtScheduler(), font, kiosk_mode=args.kiosk, voice=voice
+    )
     quit_on_termination_signals(app)
     window = kiosk.window
     if args.exit_after_first_paint:
@@ -161,9 +180,9 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     if not args.exit_after_first_paint:
         # Built after the first paint, on a worker: adapters and simulators cost ~250 ms
         # (imports, the camera simulator's first frame), and the attract screen stays live.
-        window.first_painted.connect(lambda: _start_devices(app, config, kiosk.bus, running))
+        window.first_painted.connect(lambda: _start_devices(app, config, kiosk, running))
         window.first_painted.connect(
-            lambda: _open_queue(config, kiosk.bus, running, outboxes, platforms)
+            lambda: _open_queue(config, kiosk, running, outboxes, platforms)
         )
     width, height = config.panel.resolution
     window.resize(width, height)
@@ -182,11 +201,12 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         devices.stop()
     for platform in platforms or ():
         platform.stop()
+    voice.close()
     return code
 
 
 def _start_devices(
-    app: QCoreApplication, config: Config, bus: EventBus, running: list[Devices]
+    app: QCoreApplication, config: Config, kiosk: Kiosk, running: list[Devices]
 ) -> None:
     """Build the devices on a worker (imports and simulators take ~250 ms), then start them."""
 
@@ -199,6 +219,7 @@ def _start_devices(
                 app.installEventFilter(WedgeInput(device, parent=app))
         devices.start()
         running.append(devices)
+        connect_devices(kiosk, config, devices)
 
     def failed(error: Exception) -> None:
         if isinstance(error, ConfigError):
@@ -207,12 +228,12 @@ def _start_devices(
         else:  # the kiosk goes on; services that need devices say they are unavailable
             log.error("devices could not be started", exc_info=error)
 
-    run_in_background("build-devices", lambda: build_devices(config, bus), started, failed)
+    run_in_background("build-devices", lambda: build_devices(config, kiosk.bus), started, failed)
 
 
 def _open_queue(
     config: Config,
-    bus: EventBus,
+    kiosk: Kiosk,
     devices: list[Devices],
     opened: list[Outbox],
     platforms: list[CentralProcess] | None,
@@ -223,13 +244,17 @@ def _open_queue(
     def work() -> Outbox:
         if platforms is not None:
             _start_local_platform(config, platforms)
-        return open_outbox(config, bus, devices)
+        return open_outbox(config, kiosk.bus, devices)
+
+    def done(outbox: Outbox) -> None:
+        opened.append(outbox)
+        connect_queue(kiosk, config, outbox)
 
     def failed(error: Exception) -> None:
         # The kiosk goes on: services that must queue a record say they are unavailable.
         log.error("the offline queue could not be opened: %s", error)
 
-    run_in_background("open-queue", work, opened.append, failed)
+    run_in_background("open-queue", work, done, failed)
 
 
 def _start_local_platform(config: Config, started: list[CentralProcess]) -> None:
@@ -298,6 +323,105 @@ def _device_health(devices: Sequence[Devices]) -> list[DeviceHealth]:
     ]
 
 
+def connect_queue(kiosk: Kiosk, config: Config, outbox: Outbox) -> None:
+    """Give the flow engine the platform, the queue and the numbering, and queue what the
+    visit reports (ratings, assist requests, helpers signing in) as records."""
+    from adapters import PlatformAdapter, RecordsAdapter
+    from kiosk.numbering import Numbering
+    from offline_queue.eid_check import EidChecker
+    from offline_queue.outbox import QueuePaths
+
+    keys = QueuePaths.under(config.data_dir).eid_keys
+    eid = EidChecker(keys, config.data_dir / "eid-used.json", outbox.platform)
+    platform = PlatformAdapter(outbox, eid, config.site_id)
+    records = RecordsAdapter(outbox, config.platform_url)
+    numbering = Numbering(config.data_dir / "numbering.json", config.kiosk_id)
+    flow, bus, builder = kiosk.flow, kiosk.bus, kiosk.flow.records
+
+    def status(event: SyncStatus) -> None:
+        if platform.set_status(event):
+            kiosk.window.refresh_availability()
+
+    def queue(record: tuple[str, Payload]) -> None:
+        outbox.submit(*record)  # durable in the background; a failure is logged by the queue
+
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    kiosk.bridge.sync_status_changed.connect(status)
+    bus.subscribe(
+        ServiceRated,
+        lambda e: queue(
+            builder.rating(
+                e.service_id,
+                e.case_number,
+                e.level,
+                e.indicators,
+                e.reason,
+                e.callback,
+                e.audit,
+                now(),
+            )
+        ),
+    )
+    bus.subscribe(
+        AssistRequested, lambda e: queue(builder.assist_request(e.phase.value, e.service_id, now()))
+    )
+    bus.subscribe(
+        HelperSignIn,
+        lambda e: queue(
+            builder.audit("helper_sign_in" if e.ok else "helper_sign_in_failed", e.staff_id, now())
+        ),
+    )
+    flow.backend = replace(flow.backend, platform=platform, records=records, numbering=numbering)
+    kiosk.window.refresh_availability()
+
+
+def connect_devices(kiosk: Kiosk, config: Config, devices: Devices) -> None:
+    """Give the flow engine the printers and camera, and bring card reads, scanned codes and
+    finished print jobs to it on the GUI thread."""
+    from adapters import PrintersAdapter, person_from_card
+    from devices.camera import Camera
+    from devices.codes import CodeScanned
+    from devices.idcard.card import CardRead
+    from devices.model import DeviceError, StatusChanged
+    from devices.printing.jobs import PrintFinished
+
+    flow, bridge, window = kiosk.flow, kiosk.bridge, kiosk.window
+    zone = ZoneInfo(config.timezone)
+    bridge.forward(
+        CardRead, lambda e: flow.card_read(person_from_card(e.card, datetime.now(zone).date()))
+    )
+    bridge.forward(CodeScanned, lambda e: flow.code_scanned(e.code.text))
+    bridge.forward(
+        PrintFinished,
+        lambda e: flow.print_finished(e.job, e.ok, e.problem.notice.value if e.problem else ""),
+    )
+    bridge.forward(StatusChanged, lambda _: window.refresh_availability())
+    kinds = {name: device.kind for name, device in devices.supervisor.devices.items()}
+    bridge.forward(
+        DeviceError, lambda e: flow.device_error(kinds.get(e.device, ""), e.problem.notice.value)
+    )
+    cameras = [d for d in devices.supervisor.devices.values() if isinstance(d, Camera)]
+    flow.backend = replace(flow.backend, printers=PrintersAdapter(devices.supervisor))
+    if cameras:
+        window.use_faces(face_source(cameras[0]))
+    window.refresh_availability()
+
+
+def face_source(camera: Camera) -> FaceSource:
+    """Starts a face capture on `camera`: a turn-the-head challenge picked at random, or for
+    "" (a form's photo) just a steady, sharp frontal picture."""
+    from devices.face_session import FaceSession
+
+    def start(challenge: str, on_progress: Callable[[Any], None]) -> Callable[[], None]:
+        session = FaceSession(camera, on_progress, challenge="photo" if not challenge else None)
+        session.start()
+        return session.stop
+
+    return start
+
+
 def build_devices(config: Config, bus: EventBus) -> Devices:
     """The configured devices, their events forwarded to the bus, and the simulators of those
     with `simulated = true` running (not yet opened: call `start()`)."""
@@ -338,7 +462,11 @@ def build_kiosk(
     scheduler: Scheduler,
     font_family: str,
     kiosk_mode: bool = False,
+    runner: Runner | None = None,
+    voice: Voice | None = None,
 ) -> Kiosk:
+    """The core, the flow engine and the window on one bus. Without `voice` the kiosk is
+    silent and shows no voice controls."""
     bus = EventBus()
     settings = VisitSettings(
         default_language=config.language,
@@ -347,16 +475,41 @@ def build_kiosk(
         time_limits=config.time_limits_for(elder=False),
         elder_time_limits=config.time_limits_for(elder=True),
         ready_steps=frozenset(STEP_SCREENS),
+        elder_offer_age=config.elder_offer_age,
+        voice_default=config.voice.guidance_default,
     )
     visit = Visit(services, settings, bus, scheduler)
+    site_day = site_calendar(config)
+    flow = Flow(
+        visit,
+        Backend(runner or BackgroundRunner()),
+        RecordBuilder(config.site_id, site_day),
+        printouts(config, catalogs),
+        now=lambda: datetime.now(UTC),
+        site_timezone_today=lambda: site_day(datetime.now(UTC)),
+    )
+    visit.attach(flow, clock=lambda: timestamp(datetime.now(UTC)))
     ratio = cap_height_ratio(font_family)
     themes = {elder: Theme(config.panel, elder, font_family, ratio) for elder in (False, True)}
     guard = PinGuard(config.technician_pin_hash, scheduler)
-    window = MainWindow(visit, catalogs, themes, STEP_SCREENS, scheduler, guard, kiosk_mode)
+    helpers = HelperDesk(config.helpers, scheduler, bus)
+    window = MainWindow(
+        visit,
+        catalogs,
+        themes,
+        STEP_SCREENS,
+        scheduler,
+        guard,
+        kiosk_mode,
+        Services(flow=flow, helpers=helpers, voice=voice),
+    )
     bridge = CoreBridge(bus)
     bridge.visit_changed.connect(window.show_snapshot, Qt.ConnectionType.QueuedConnection)
     bridge.sync_status_changed.connect(window.show_sync_status, Qt.ConnectionType.QueuedConnection)
-    return Kiosk(bus, visit, window, bridge)
+    if voice is not None:
+        bridge.forward(VisitEnded, lambda _: voice.forget())  # "repeat" must not say it again
+        bridge.forward(AssistRequested, lambda _: voice.chime())  # staff hear the call
+    return Kiosk(bus, visit, flow, window, bridge, voice)
 
 
 def _tour(
@@ -368,7 +521,11 @@ def _tour(
 
     def window(upright: bool) -> MainWindow:
         panel = portrait if upright else _rotated(portrait)
-        kiosk = build_kiosk(replace(config, panel=panel), services, catalogs, scheduler, font)
+        # A recording voice: the elder screens show their voice controls, and nothing sounds.
+        voice = Voice(RecordingEngine())
+        kiosk = build_kiosk(
+            replace(config, panel=panel), services, catalogs, scheduler, font, voice=voice
+        )
         kiosk.window.resize(*panel.resolution)
         kiosks.append(kiosk)  # kept alive until the tour is written
         return kiosk.window

@@ -43,3 +43,16 @@ def run_in_background(
     thread = threading.Thread(target=run, name=name, daemon=True)
     thread.start()
     return thread
+
+
+class BackgroundRunner:
+    """The flow engine's `Runner` (kiosk.ports): one thread per piece of blocking work."""
+
+    def run(
+        self,
+        name: str,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None],
+    ) -> None:
+        run_in_background(name, work, done, failed)

@@ -11,10 +11,11 @@ from screens.widgets import CardButton, Screen, button, label
 
 def grid_shape(elder: bool, portrait: bool) -> tuple[int, int]:
     """(columns, rows) of service tiles a page. Elder mode shows at most six choices a screen
-    (§6): at most four services and the two page buttons; its tiles are tall, so a landscape
-    panel (with room left for the offline notice) takes one row of three."""
+    (§6) and its tiles are tall: three services a page, in a column on a portrait panel (under
+    the voice controls, with room left for the offline notice) or in one row on a landscape
+    one, and the two page buttons."""
     if elder:
-        return (1, 4) if portrait else (3, 1)
+        return (1, 3) if portrait else (3, 1)
     return (2, 4) if portrait else (3, 3)
 
 
@@ -61,8 +62,9 @@ class CatalogScreen(Screen):
     def _tile(ctx: ScreenContext, service: Service) -> CardButton:
         tr = ctx.tr
         lines = [label(tr.pick(service.name), "heading"), label(tr.pick(service.summary), "muted")]
-        if not ctx.visit.available(service):
-            lines.append(label(tr("catalog.coming"), "notice"))
+        reason = ctx.visit.unavailable(service)
+        if reason:  # said before the citizen starts (DESIGN.md §5)
+            lines.append(label(tr(reason.replace("guide.", "catalog.")), "notice"))
         tile = CardButton(lines, lambda: ctx.visit.choose(service.id), ctx.theme.gap_px // 2)
         tile.setObjectName("ServiceTile")
         return tile

@@ -50,7 +50,8 @@ class GuideScreen(Screen):
         )
         self.column.addWidget(scroll, 1)
 
-        if visit.available(service):
-            self.column.addWidget(button(tr("guide.start"), visit.begin))
+        reason = visit.unavailable(service)
+        if reason:
+            self.column.addWidget(label(tr(reason), "notice"))
         else:
-            self.column.addWidget(label(tr("guide.coming"), "notice"))
+            self.column.addWidget(button(tr("guide.start"), visit.begin))

@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QMouseEvent, QResizeEvent, QShowEvent, QWindow
+from PySide6.QtGui import (
+    QCloseEvent,
+    QHideEvent,
+    QMouseEvent,
+    QResizeEvent,
+    QShowEvent,
+    QWindow,
+)
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
+from kiosk.flow import Flow
+from kiosk.helpers import HelperDesk
 from kiosk.i18n import Catalogs
 from kiosk.technician import PinGuard
 from kiosk.timers import Scheduler
@@ -20,7 +31,8 @@ from kiosk.visit import Phase, Visit, VisitSnapshot
 from offline_queue.status import SyncStatus
 from screens.attract import AttractScreen
 from screens.catalog import CatalogScreen
-from screens.context import ScreenContext
+from screens.context import FaceSource, ScreenContext
+from screens.elder_offer import ElderOfferScreen
 from screens.finish import FinishScreen
 from screens.guide import GuideScreen
 from screens.header import Header
@@ -31,6 +43,8 @@ from screens.rate import RateScreen
 from screens.technician import CornerTaps, PinOverlay, TechnicianMenu
 from screens.theme import Theme
 from screens.timeout import TimeoutOverlay
+from screens.voice_bar import VoiceBar
+from screens.widgets import Screen
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +56,26 @@ PHASE_SCREENS: Mapping[Phase, ScreenFactory] = {
     Phase.FINISH: FinishScreen,
     Phase.RATE: RateScreen,
 }
+
+
+class Speaker(Protocol):
+    """Voice guidance (screens.voice.Voice)."""
+
+    def say(self, text: str, language: str) -> None: ...
+    def stop(self) -> None: ...
+    def repeat(self) -> None: ...
+    def volume_up(self) -> None: ...
+    def volume_down(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the step screens use besides the visit; all optional (the tour has none)."""
+
+    flow: Flow | None = None
+    faces: FaceSource | None = None
+    helpers: HelperDesk | None = None
+    voice: Speaker | None = None
 
 
 class MainWindow(QWidget):
@@ -56,6 +90,7 @@ class MainWindow(QWidget):
         scheduler: Scheduler,
         pin_guard: PinGuard,
         kiosk_mode: bool,
+        services: Services = Services(),
     ) -> None:
         super().__init__()
         self.setObjectName("MainWindow")
@@ -63,6 +98,7 @@ class MainWindow(QWidget):
         self.visit, self._catalogs, self._themes = visit, catalogs, themes
         self._step_screens, self._scheduler, self._pin_guard = step_screens, scheduler, pin_guard
         self._kiosk_mode = kiosk_mode
+        self._services = services
         self._may_close = not kiosk_mode
         self._painted = False
         self._layout = QVBoxLayout(self)
@@ -70,13 +106,14 @@ class MainWindow(QWidget):
         self._layout.setSpacing(0)
         self._header: QWidget | None = None
         self._screen: QWidget | None = None
-        self._key: tuple[object, ...] | None = None
+        self._key: VisitSnapshot | None = None
         self._style_elder: bool | None = None
         self._timeout: TimeoutOverlay | None = None
         self._timeout_key: tuple[object, ...] | None = None
         self._technician: Overlay | None = None
         self._corner_taps = CornerTaps(themes[False])
         self._offline_banner = OfflineBanner()
+        self._last_prompt: int | None = None  # hash of what was last spoken: no text kept
         self._layout.addWidget(self._offline_banner.widget)
         self._snapshot = visit.snapshot
         self.show_snapshot(visit.snapshot)
@@ -96,7 +133,10 @@ class MainWindow(QWidget):
 
     def context(self, snapshot: VisitSnapshot) -> ScreenContext:
         tr = self._catalogs.translator(snapshot.language)
-        return ScreenContext(snapshot, tr, self._themes[snapshot.elder], self.visit)
+        s = self._services
+        return ScreenContext(
+            snapshot, tr, self._themes[snapshot.elder], self.visit, s.flow, s.faces, s.helpers
+        )
 
     def show_snapshot(self, snapshot: VisitSnapshot) -> None:
         self._snapshot = snapshot
@@ -105,21 +145,46 @@ class MainWindow(QWidget):
             self.setStyleSheet(ctx.theme.stylesheet())
             self._style_elder = snapshot.elder
         self.setWindowTitle(ctx.tr("app.window_title"))
-        service_id = snapshot.service.id if snapshot.service else None
-        key = (
-            snapshot.phase,
-            service_id,
-            snapshot.step_index,
-            snapshot.catalog_page,
-            snapshot.language,
-            snapshot.elder,
-            snapshot.help_requested,
-        )
+        key = replace(snapshot, warning_until=None)  # the warning is an overlay, not a screen
         if key != self._key:
             self._key = key
-            self._replace_screen(Header(ctx), self._build_screen(ctx))
+            screen = self._build_screen(ctx)
+            self._replace_screen(Header(ctx, self._voice_bar(ctx)), screen)
             self._offline_banner.retranslate(ctx.tr)
+            self._speak(ctx, screen)
         self._show_timeout(ctx)
+
+    def refresh_availability(self) -> None:
+        """What can start changed (the platform, a printer): rebuild a screen that says so.
+        Only the catalog and a guide show it; a screen in a step keeps what the citizen did."""
+        if self._snapshot.phase in (Phase.CATALOG, Phase.GUIDE):
+            self._key = None
+            self.show_snapshot(self._snapshot)
+
+    def use_faces(self, faces: FaceSource) -> None:
+        """The camera is ready: face and photo steps can capture."""
+        self._services = replace(self._services, faces=faces)
+
+    def _voice_bar(self, ctx: ScreenContext) -> VoiceBar | None:
+        voice = self._services.voice
+        return VoiceBar(ctx, voice) if voice is not None else None
+
+    def _speak(self, ctx: ScreenContext, screen: QWidget) -> None:
+        voice = self._services.voice
+        if voice is None:
+            return
+        if not ctx.snapshot.voice:
+            voice.stop()
+            self._last_prompt = None
+            return
+        if isinstance(screen, Screen):
+            screen.say.connect(lambda text: voice.say(text, ctx.snapshot.language))
+            language, text = ctx.snapshot.language, "\n".join(screen.spoken)
+            # A screen rebuilt for a detail (busy, a value kept) says nothing new: starting the
+            # same sentence again would cut it off mid-word, again and again.
+            if hash((language, text)) != self._last_prompt:
+                self._last_prompt = hash((language, text))
+                voice.say(text, language)
 
     def show_sync_status(self, status: SyncStatus) -> None:
         self._offline_banner.show_status(status, self.context(self._snapshot).tr)
@@ -128,6 +193,8 @@ class MainWindow(QWidget):
         snapshot = ctx.snapshot
         if snapshot.help_requested:
             return HelpScreen(ctx)
+        if snapshot.elder_offer:
+            return ElderOfferScreen(ctx)
         if snapshot.phase is Phase.STEP:
             assert snapshot.step is not None
             return self._step_screens[snapshot.step](ctx)
@@ -206,6 +273,8 @@ class MainWindow(QWidget):
         twice, at the QWindow and then at the widget; only the first is counted."""
         if event.type() == QEvent.Type.MouseButtonPress and isinstance(event, QMouseEvent):
             self.visit.touch()
+            if self._services.voice is not None and isinstance(watched, QWindow):
+                self._services.voice.stop()  # a touch silences the guidance (§6)
             position = self.mapFromGlobal(event.globalPosition().toPoint())
             counted = isinstance(watched, QWindow)
             if counted and self._corner_taps.tap(QPoint(position)) and self._technician is None:
@@ -217,6 +286,14 @@ class MainWindow(QWidget):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        # A hidden window has no taps to watch; every application filter left installed
+        # costs every event in the application a Python call (the tour shows hundreds).
+        super().hideEvent(event)
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Paint and not self._painted:

@@ -1,8 +1,7 @@
 """Screens for the steps of a service's flow, by step kind (DESIGN.md §5).
 
-`STEP_SCREENS` is the registry the flow engine is told about: a service is startable only when
-every step of its flow has a screen here. The identify, form, print… steps arrive with the
-device, queue and services work; until then those services show as "coming".
+`STEP_SCREENS` is the registry the visit is told about: a service is startable only when every
+step of its flow has a screen here.
 """
 
 from __future__ import annotations
@@ -11,22 +10,19 @@ from collections.abc import Callable
 
 from PySide6.QtWidgets import QWidget
 
+from screens.confirm import ConfirmStep
 from screens.context import ScreenContext
-from screens.widgets import Screen, button, label
-
-
-class ConfirmStep(Screen):
-    def __init__(self, ctx: ScreenContext) -> None:
-        super().__init__(*ctx.screen_args())
-        tr, service = ctx.tr, ctx.snapshot.service
-        assert service is not None
-        self.column.addWidget(label(tr("confirm.title"), "title"))
-        self.column.addWidget(label(tr.pick(service.name), "heading"))
-        self.column.addWidget(label(tr("confirm.body")))
-        self.column.addStretch(1)
-        self.column.addWidget(button(tr("confirm.ok"), ctx.visit.step_done))
-
+from screens.face_step import FaceStep
+from screens.form_step import FormStep
+from screens.identify import IdentifyStep
+from screens.work_steps import WorkStep
 
 STEP_SCREENS: dict[str, Callable[[ScreenContext], QWidget]] = {
+    "identify": IdentifyStep,
+    "verify_face": FaceStep,
+    "fetch": WorkStep,
+    "form": FormStep,
     "confirm": ConfirmStep,
+    "submit": WorkStep,
+    "print": WorkStep,
 }

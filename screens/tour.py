@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
+from kiosk.case import Case, EidCheck, Person, Ticket
 from kiosk.catalog import Service
-from kiosk.visit import Phase, VisitSnapshot
+from kiosk.visit import Notice, Phase, RatePage, VisitSnapshot
 from offline_queue.status import SyncStatus
 from screens.catalog import page_size
 from screens.main_window import MainWindow
@@ -38,9 +40,91 @@ class Scene:
     sync: SyncStatus | None = None  # the platform's reachability, as the sync worker says
 
 
+# A made-up citizen for the pictures (screens show the number masked).
+DEMO_PERSON = Person(
+    "110101195803120023", "王秀英", "id_card", "resident", date(1958, 3, 12), "2", "北京市东城区"
+)
+DEMO_PROXY = Person("440106199007151239", "李明", "id_card", "resident", date(1990, 7, 15), "1")
+
+
+def demo_case(service: Service, step: str) -> Case:
+    """What a case holds when it reaches `step` of `service`, for its picture."""
+    values = {f.id: "13812345678" if f.kind == "phone" else "" for f in service.fields}
+    values = {k: v for k, v in values.items() if v}
+    if service.identity == "none":
+        ticket = Ticket("A023", "social-security", "1–4 号窗口", 7) if step == "finish" else None
+        return Case(values={"business": "social-security"} if step != "form" else {}, ticket=ticket)
+    case = Case(citizen=DEMO_PERSON, values=values, case_number="K-DEMO-0001-20261122-0007")
+    if service.identity == "eid_code":
+        case = Case(citizen=DEMO_PERSON, eid=EidCheck("online", "2026-11-22T08:05:00.000Z"))
+    return case
+
+
+def step_scenes(service: Service, snap: Callable[..., VisitSnapshot]) -> Iterator[Scene]:
+    """Every step of a service, with its pages and its typical problem."""
+    for index, step in enumerate(service.steps):
+        name = f"{service.id}-{index + 1}-{step}"
+        case = demo_case(service, step)
+        at = {"service": service, "step_index": index, "case": case}
+        if step == "identify" and service.identity != "eid_code":
+            yield Scene(name, snap(Phase.STEP, **{**at, "case": Case()}))
+            yield Scene(
+                f"{name}-expired",
+                snap(Phase.STEP, **{**at, "case": Case()}, notice=Notice("identify.card_expired")),
+            )
+            if service.proxy_allowed:
+                proxy = Case(proxy_mode=True, proxy=DEMO_PROXY, citizen=DEMO_PERSON)
+                yield Scene(
+                    f"{name}-proxy-consent", snap(Phase.STEP, **{**at, "case": proxy}, page=2)
+                )
+        elif step == "identify":
+            yield Scene(name, snap(Phase.STEP, **{**at, "case": Case()}))
+            yield Scene(
+                f"{name}-replayed",
+                snap(Phase.STEP, **{**at, "case": Case()}, notice=Notice("identify.eid_replayed")),
+            )
+        elif step == "form":
+            asked = [f for f in service.fields if not f.prefill]
+            for page, field in enumerate(asked):
+                if field.kind == "photo":
+                    continue  # a live camera picture: see the face step
+                yield Scene(f"{name}-{page + 1}-{field.id}", snap(Phase.STEP, **at, page=page))
+            phone = next((p for p, f in enumerate(asked) if f.kind == "phone"), None)
+            if phone is not None:
+                label = asked[phone].label
+                yield Scene(
+                    f"{name}-bad-phone",
+                    snap(
+                        Phase.STEP,
+                        **at,
+                        page=phone,
+                        notice=Notice(
+                            "form.bad_phone",
+                            {"field": label.get(snap(Phase.ATTRACT).language, label["zh"])},
+                        ),
+                    ),
+                )
+        elif step in ("fetch", "submit", "print"):
+            yield Scene(name, snap(Phase.STEP, **at, busy=True))
+            if step == "print" and len(service.media) > 1:
+                yield Scene(f"{name}-choose", snap(Phase.STEP, **at))
+            if step == "print":
+                yield Scene(
+                    f"{name}-no-paper",
+                    snap(Phase.STEP, **at, notice=Notice("device.notice.printer_out_of_paper")),
+                )
+        elif step == "verify_face":
+            yield Scene(name, snap(Phase.STEP, **at))
+        else:
+            yield Scene(name, snap(Phase.STEP, **at))
+    finished = demo_case(service, "finish")
+    yield Scene(f"{service.id}-finish", snap(Phase.FINISH, service=service, case=finished))
+
+
 def scenes(services: Sequence[Service], language: str, elder: bool, now: float) -> Iterator[Scene]:
     def snap(phase: Phase, **changes: object) -> VisitSnapshot:
-        return VisitSnapshot(phase, language, elder, **changes)  # type: ignore[arg-type]
+        # Elder mode speaks, so its screens show the voice controls.
+        return VisitSnapshot(phase, language, elder, elder, **changes)  # type: ignore[arg-type]
 
     first = services[0]
     yield Scene("attract", snap(Phase.ATTRACT), portrait_only=False)
@@ -49,13 +133,13 @@ def scenes(services: Sequence[Service], language: str, elder: bool, now: float) 
         yield Scene(f"catalog-{page + 1}", snap(Phase.CATALOG, catalog_page=page))
     for service in services:
         yield Scene(f"guide-{service.id}", snap(Phase.GUIDE, service=service))
-    with_confirm = next(s for s in services if "confirm" in s.steps)
-    yield Scene(
-        "step-confirm",
-        snap(Phase.STEP, service=with_confirm, step_index=with_confirm.steps.index("confirm")),
-    )
-    yield Scene("finish", snap(Phase.FINISH, service=first))
+    for service in services:
+        yield from step_scenes(service, snap)
+    yield Scene("elder-offer", snap(Phase.STEP, service=first, elder_offer=True))
     yield Scene("rate", snap(Phase.RATE, service=first))
+    yield Scene("rate-reason", snap(Phase.RATE, service=first, page=RatePage.REASON))
+    yield Scene("rate-callback", snap(Phase.RATE, service=first, page=RatePage.CALLBACK))
+    yield Scene("rate-indicators", snap(Phase.RATE, service=first, page=RatePage.INDICATORS))
     yield Scene("help", snap(Phase.CATALOG, help_requested=True))
     yield Scene("offline", snap(Phase.CATALOG), portrait_only=False, sync=OFFLINE)
     yield Scene("timeout", snap(Phase.GUIDE, service=first, warning_until=now + WARNING_SHOWN_S))

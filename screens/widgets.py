@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 
-def label(text: str, role: str = "", wrap: bool = True, center: bool = False) -> QLabel:
+def label(
+    text: str, role: str = "", wrap: bool = True, center: bool = False, data: tuple[str, ...] = ()
+) -> QLabel:
+    """`data`: parts of the text that are the citizen's or the case's own (a name, a case
+    number), shown as they are in any language; the translation checks leave them out."""
     widget = QLabel(text)
+    if data:
+        widget.setProperty("citizenData", list(data))
     widget.setWordWrap(wrap)
     widget.setTextFormat(Qt.TextFormat.PlainText)  # citizen and config text is never markup
     if role:
@@ -62,7 +68,10 @@ class CardButton(QPushButton):
 
 
 class Screen(QWidget):
-    """A page of the kiosk: a column with the theme's margins and gaps."""
+    """A page of the kiosk: a column with the theme's margins and gaps, and what voice guidance
+    says for it (`spoken`: the prompt, then any notice; `say` for what changes while shown)."""
+
+    say = Signal(str)
 
     def __init__(self, margin: int, gap: int) -> None:
         super().__init__()
@@ -71,3 +80,25 @@ class Screen(QWidget):
         self.column = QVBoxLayout(self)
         self.column.setContentsMargins(margin, margin, margin, margin)
         self.column.setSpacing(gap)
+        self.spoken: list[str] = []
+
+    def add(
+        self,
+        text: str,
+        role: str = "",
+        center: bool = False,
+        speak: bool = True,
+        data: tuple[str, ...] = (),
+    ) -> QLabel:
+        """A label in the column, also read aloud (in order) when speak is true."""
+        widget = label(text, role, center=center, data=data)
+        self.column.addWidget(widget)
+        if speak:
+            self.spoken.append(text)
+        return widget
+
+    def add_notice(self, text: str) -> None:
+        """The current notice (an error naming the field, a device problem), shown and spoken."""
+        if text:
+            widget = self.add(text, "notice")
+            widget.setObjectName("Notice")

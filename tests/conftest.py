@@ -16,8 +16,13 @@ from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config, Panel, load_config
 from kiosk.i18n import Catalogs
 from kiosk.timers import ManualScheduler
+from screens.text_entry import prepare_environment
+from screens.voice import RecordingEngine, Voice
 
-pytest_plugins = ["tests.central_server"]  # the `central` fixture: a real platform process
+prepare_environment()  # as main does: before any test creates the QApplication
+
+# `central`: a real platform process; `site`: a kiosk on simulators, queue and platform
+pytest_plugins = ["tests.central_server", "tests.kiosk_site"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PIN = "246810"  # the PIN whose hash config/default.toml carries
@@ -66,15 +71,18 @@ def make_kiosk(
         scheduler: ManualScheduler | None = None,
         service_list: list[Service] | None = None,
         kiosk_mode: bool = False,
+        site_config: Config | None = None,
     ) -> main.Kiosk:
-        panel = config.panel if portrait else rotated(config.panel)
+        site = site_config or config
+        panel = site.panel if portrait else rotated(site.panel)
         kiosk = main.build_kiosk(
-            replace(config, panel=panel),
+            replace(site, panel=panel),
             service_list if service_list is not None else services,
             catalogs,
             scheduler or ManualScheduler(),
             font,
             kiosk_mode=kiosk_mode,
+            voice=Voice(RecordingEngine()),  # what would be said, kept; nothing sounds
         )
         kiosk.window.resize(*panel.resolution)
         kiosk.window.show()

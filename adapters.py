@@ -1,0 +1,247 @@
+"""The composition root's adapters: the flow engine's ports (kiosk/ports.py) on the real parts.
+
+Part of the composition root with `main.py` (DESIGN.md §2): only these two modules know every
+package. Each adapter is small and turns one part's API and errors into the port's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, ClassVar
+from zoneinfo import ZoneInfo
+
+from kiosk.case import Person
+from kiosk.config import Config
+from kiosk.flow import Printed
+from kiosk.i18n import Catalogs
+from kiosk.ports import EidOutcome, FaceOutcome, NotFound, Payload, Records, Unavailable
+from kiosk.visit import VisitSnapshot
+
+if TYPE_CHECKING:  # loaded with the devices and the queue, after the first paint
+    from devices.idcard.card import IdCard
+    from devices.printing.document import Document
+    from devices.printing.jobs import PrinterDevice
+    from devices.supervisor import Supervisor
+    from offline_queue.eid_check import EidChecker
+    from offline_queue.outbox import Outbox
+    from offline_queue.status import SyncStatus
+    from offline_queue.wire import Citizen
+
+
+def site_calendar(config: Config) -> Callable[[datetime], date]:
+    """The site's calendar day of a moment: case and ticket numbers start again each day."""
+    zone = ZoneInfo(config.timezone)
+    return lambda moment: moment.astimezone(zone).date()
+
+
+def printouts(
+    config: Config, catalogs: Catalogs
+) -> Callable[[VisitSnapshot, Records | None, datetime], Printed]:
+    """Makes the printout of a finished step: the document and what to read aloud about it."""
+    from kiosk import documents
+
+    zone = ZoneInfo(config.timezone)
+
+    def make(s: VisitSnapshot, records: Records | None, now: datetime) -> Printed:
+        service, case = s.service, s.case
+        assert service is not None
+        tr = catalogs.translator(s.language)
+        site = tr.pick(config.site_name)
+        # Naive, on the site's wall clock: documents print an aware time in this machine's
+        # zone, which need not be the site's (a server set to UTC printed 07:40 for 15:40).
+        at = now.astimezone(zone).replace(tzinfo=None)
+
+        def verify_url(kind: str) -> str:
+            if records is None:
+                raise ValueError("no queue: the document cannot be signed")
+            subject = case.citizen.masked_number if case.citizen else ""
+            claims = {"case": case.case_number, "kind": kind, "iat": int(now.timestamp())}
+            return records.document_url({**claims, "sub": subject})
+
+        if case.ticket is not None:
+            ticket = case.ticket
+            field = service.fields[0]
+            business = next(o for o in field.options if o.id == ticket.business)
+            out = documents.queue_ticket(
+                tr,
+                ticket.number,
+                tr.pick(business.label),
+                ticket.window_group,
+                ticket.waiting,
+                at,
+                site,
+                f"{config.site_id}/{at.date().isoformat()}/{ticket.number}",
+            )
+        elif case.platform is not None:
+            out = documents.insurance_certificate(
+                tr, case.platform, case.case_number, at, verify_url(service.id), site
+            )
+        elif case.eid is not None and case.citizen is not None:
+            expires = datetime.fromisoformat(case.eid.expires.replace("Z", "+00:00"))
+            out = documents.verified_copy(
+                tr,
+                case.citizen.name,
+                case.citizen.masked_number,
+                case.eid.checked,  # type: ignore[arg-type]
+                expires.astimezone(zone).replace(tzinfo=None),
+                case.case_number,
+                at,
+                verify_url(service.id),
+                site,
+            )
+        elif case.face is not None and case.citizen is not None:
+            out = documents.pension_receipt(
+                tr,
+                case.citizen.name,
+                case.citizen.masked_number,
+                case.case_number,
+                at,
+                "passed" if case.face.match else "pending",
+                case.face.comparator,
+                site,
+            )
+        else:
+            rows = []
+            if case.citizen is not None:
+                rows.append((tr("confirm.name"), case.citizen.name))
+                rows.append((tr("confirm.id_number"), case.citizen.masked_number))
+            for field in service.fields:
+                if field.kind == "phone" and case.values.get(field.id):
+                    phone = documents.mask_phone(case.values[field.id])
+                    rows.append((tr.pick(field.label), phone))
+            items = [
+                (tr.pick(item.name), f"{case.case_number}-{n}")
+                for n, item in enumerate(service.items, 1)
+            ]
+            out = documents.application_receipt(
+                tr, tr.pick(service.name), case.case_number, at, rows, site, items
+            )
+        return Printed(out.document, out.spoken)
+
+    return make
+
+
+def person_from_card(card: IdCard, today: date) -> Person:
+    """The kiosk's view of a card that was read: only what services use."""
+    return Person(
+        id_number=card.number,
+        name=card.display_name,
+        source="id_card",
+        card_type=str(card.type),
+        birth=card.birth,
+        sex=card.sex,
+        address=card.address,
+        expired=card.is_expired(today),
+    )
+
+
+class PlatformAdapter:
+    """`kiosk.ports.Platform` on the queue's interactive platform client and e-ID checker."""
+
+    def __init__(self, outbox: Outbox, eid: EidChecker, site_id: str) -> None:
+        self._client, self._eid, self._site_id = outbox.platform, eid, site_id
+        self._online = False
+
+    def set_status(self, status: SyncStatus) -> bool:
+        """Take the sync worker's view; True when it changed (screens show what is available)."""
+        connected = bool(status.connected)  # None: not known yet
+        changed = connected != self._online
+        self._online = connected
+        return changed
+
+    def online(self) -> bool:
+        return self._online
+
+    def citizen(self, id_number: str) -> Citizen:
+        from offline_queue.client import PlatformError, Refused
+
+        try:
+            return self._client.citizen(id_number)
+        except Refused as error:
+            if error.status == 404:
+                raise NotFound(str(error)) from error
+            raise Unavailable(str(error)) from error
+        except PlatformError as error:
+            raise Unavailable(str(error)) from error
+
+    def check_eid(self, payload: str, now: float) -> EidOutcome:
+        result = self._eid.check(payload, now, self._online)
+        claims = result.claims
+        return EidOutcome(
+            valid=result.valid,
+            code=result.code,
+            checked=result.checked,
+            expires=result.expires,
+            id_number=claims.sub if claims else "",
+            name=claims.name if claims else "",
+        )
+
+    def verify_face(self, id_number: str, jpeg: bytes, liveness: str) -> FaceOutcome:
+        from offline_queue.client import PlatformError
+        from offline_queue.wire import FaceCheck, b64encode
+
+        check = FaceCheck(id_number=id_number, image=b64encode(jpeg), liveness=liveness)
+        try:
+            verdict = self._client.verify_face(check)
+        except PlatformError as error:
+            raise Unavailable(str(error)) from error
+        return FaceOutcome(verdict.match, verdict.code, verdict.comparator)
+
+    def waiting(self, business: str, day: date) -> int | None:
+        from offline_queue.client import PlatformError
+
+        try:
+            status = self._client.queues(self._site_id, day.isoformat())
+        except PlatformError as error:
+            raise Unavailable(str(error)) from error
+        return next((q.waiting for q in status.queues if q.business == business), 0)
+
+
+class RecordsAdapter:
+    """`kiosk.ports.Records` on the offline queue: a submit returns once the record is on disk."""
+
+    DURABLE_WAIT_S = 30.0
+
+    def __init__(self, outbox: Outbox, platform_url: str) -> None:
+        self._outbox, self._platform_url = outbox, platform_url
+
+    def submit(self, kind: str, payload: Payload) -> None:
+        self._outbox.submit(kind, payload).result(self.DURABLE_WAIT_S)
+
+    def submit_all(self, items: Sequence[tuple[str, Payload]]) -> None:
+        self._outbox.submit_all(items).result(self.DURABLE_WAIT_S)
+
+    def document_url(self, claims: Payload) -> str:
+        from offline_queue.wire import document_url
+
+        return document_url(self._platform_url, self._outbox.sign_document(claims))
+
+
+class PrintersAdapter:
+    """`kiosk.ports.Printers` on the configured printers: a medium is there while its printer
+    is online (paper out, unplugged: not there, so services say so before they start)."""
+
+    KINDS: ClassVar[dict[str, str]] = {"receipt": "receipt_printer", "a4": "a4_printer"}
+
+    def __init__(self, supervisor: Supervisor) -> None:
+        self._devices = supervisor.devices
+
+    def _printer(self, medium: str) -> PrinterDevice | None:
+        from devices.model import DeviceState
+        from devices.printing.jobs import PrinterDevice
+
+        for device in self._devices.values():
+            ready = device.state is DeviceState.ONLINE
+            if isinstance(device, PrinterDevice) and device.kind == self.KINDS[medium] and ready:
+                return device
+        return None
+
+    def media(self) -> frozenset[str]:
+        return frozenset(m for m in self.KINDS if self._printer(m) is not None)
+
+    def print(self, document: Document, medium: str) -> str:
+        printer = self._printer(medium)
+        if printer is None:
+            raise Unavailable(f"no {medium} printer online")
+        return printer.print(document)

@@ -1,0 +1,93 @@
+"""A whole site for end-to-end tests: a kiosk wired as `main` wires it, on the device
+simulators, an encrypted queue and a real central platform (the `site` fixture), and what the
+tests of services do over and over: tap through, rate, read what the platform received."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+import main
+from central.process import CentralProcess
+from devices.idcard.card import parse_text
+from devices.sim.camera import CameraSimulator
+from devices.sim.idcard import IdCardSimulator, SimCard
+from devices.sim.printer import PrinterSimulator
+from devices.sim.scanner import ScannerSimulator
+from kiosk.config import Config
+from kiosk.timers import ManualScheduler
+from kiosk.visit import Phase
+from offline_queue.outbox import Outbox
+from tests.central_server import stored_records
+from tests.conftest import KioskFactory
+from tests.test_window import shown_texts, tap
+
+WAIT_MS = 15_000
+
+
+@dataclass
+class Site:
+    kiosk: main.Kiosk
+    devices: main.Devices
+    outbox: Outbox
+    central: CentralProcess
+    config: Config
+    clock: ManualScheduler  # the visit's time limits
+
+    def printer(self) -> PrinterSimulator:
+        return next(s for s in self.devices.simulators if isinstance(s, PrinterSimulator))
+
+    def id_reader(self) -> IdCardSimulator:
+        return next(s for s in self.devices.simulators if isinstance(s, IdCardSimulator))
+
+    def scanner(self) -> ScannerSimulator:
+        return next(s for s in self.devices.simulators if isinstance(s, ScannerSimulator))
+
+    def camera(self) -> CameraSimulator:
+        return next(s for s in self.devices.simulators if isinstance(s, CameraSimulator))
+
+    def arrived(self) -> list[dict]:
+        """What the platform holds from this kiosk, in sequence order."""
+        return stored_records(self.central.url, self.config.kiosk_id)
+
+
+@pytest.fixture
+def site(
+    make_kiosk: KioskFactory, config: Config, central: CentralProcess, tmp_path: Path
+) -> Iterator[Site]:
+    """A kiosk wired as `main` wires it: devices on their simulators, queue, platform."""
+    local = replace(config, platform_url=central.url, data_dir=tmp_path)
+    clock = ManualScheduler()
+    kiosk = make_kiosk(site_config=local, scheduler=clock)
+    devices = main.build_devices(local, kiosk.bus)
+    devices.start()
+    outbox = main.open_outbox(local, kiosk.bus, [devices])
+    try:
+        main.connect_devices(kiosk, local, devices)
+        main.connect_queue(kiosk, local, outbox)
+        yield Site(kiosk, devices, outbox, central, local, clock)
+    finally:
+        outbox.close()
+        devices.stop()
+
+
+FULL_NUMBER = re.compile(r"\d{15,}|\d{17}[\dXx]")
+
+
+def citizen_number(card: SimCard) -> str:
+    return parse_text(card.text).number
+
+
+def rate_fully(qtbot: QtBot, kiosk: main.Kiosk, level: str) -> None:
+    """Give `level`, then go through whatever pages the mode asks (one indicator a page in
+    elder mode) until the rating is submitted."""
+    tap(qtbot, kiosk, "评价本次服务")
+    tap(qtbot, kiosk, level)
+    while kiosk.visit.snapshot.phase is Phase.RATE:
+        names = shown_texts(kiosk.window)
+        tap(qtbot, kiosk, "提交评价" if "提交评价" in names else "跳过此项")
