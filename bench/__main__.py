@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench import decode, idcard, queue, startup
+from bench import decode, idcard, queue, startup, ui
 from bench.report import emit
 
 
@@ -25,6 +25,17 @@ def main() -> None:
     records.add_argument("--enqueues", type=int, default=1500)
     records.add_argument("--backlog", type=int, default=100_000)
     records.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    taps = commands.add_parser(
+        "ui", help="tap to painted screen over scripted elder-mode visits with voice on"
+    )
+    taps.add_argument("--visits", type=int, default=10)
+    taps.add_argument(
+        "--voice",
+        choices=("auto", "qt", "espeak", "silent", "record"),
+        default="auto",
+        help="the speech engine (auto: as the kiosk picks it)",
+    )
+    taps.add_argument("--json", action="store_true", help="print JSON instead of a table")
     args = parser.parse_args()
     if args.name == "startup":
         emit("startup", startup.run(args.runs), args.json)
@@ -34,6 +45,8 @@ def main() -> None:
         emit("decode", decode.run(), args.json)
     elif args.name == "queue":
         emit("queue", queue.run(args.enqueues, args.backlog), args.json)
+    elif args.name == "ui":
+        emit("ui", ui.run(args.visits, args.voice), args.json)
 
 
 if __name__ == "__main__":

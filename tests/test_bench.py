@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -38,3 +39,19 @@ def test_the_queue_benchmark_compares_with_raw_sqlite_and_drains_to_central() ->
     assert enqueue["baseline"] > 0 and enqueue["value"] > 0 and enqueue["n"] == 100
     assert drain["n"] == 600  # every record of the backlog was accepted by the platform
     assert "durable enqueue" in result.stdout and "drain 600" in result.stdout
+
+
+def test_the_ui_benchmark_times_taps_of_a_scripted_visit_against_a_bare_window() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "ui", "--visits", "1", "--voice", "record", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    bare, kiosk = json.loads(result.stdout)["rows"]
+    assert bare["target"] == "baseline" and bare["taps"] >= 20
+    assert kiosk["taps"] >= 15  # every tap of the visit painted a new screen
+    assert 0 < kiosk["p50_ms"] <= kiosk["p95_ms"] <= kiosk["max_ms"]
