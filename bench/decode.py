@@ -4,7 +4,7 @@ Targets (the camera issue): the chain decodes at least as many images as the bes
 library, at a median time within 1.5x of the fastest single library's median.
 
 Sets:
-- `qr-samples`: the real photographs and scans in /work/shared/datasets/qr-samples; an image
+- `qr-samples`: the real photographs and scans in ../shared/datasets/qr-samples; an image
   counts when a decoded text equals its `.txt` exactly.
 - `phone-720p`: generated 1280x720 frames of a phone held at an angle (`phone_frames`, seeded:
   one payload in five binary, one screen in six light-on-dark); a binary payload counts only
@@ -32,7 +32,8 @@ import numpy as np
 from devices.decoders import BACKENDS, DEFAULT_DECODERS, Decoded, DecoderChain, DecoderUnavailable
 from devices.sim.phone_frames import background, sample_set
 
-DATASET = Path("/work/shared/datasets/qr-samples")
+# shared/ lies beside the checkout (the team's work tree, and CI's copy beside its clone).
+DATASET = Path(__file__).resolve().parent.parent.parent / "shared" / "datasets" / "qr-samples"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 MAX_MEDIAN_RATIO = 1.5
 REPEATS = 3  # per image and decoder, keeping the fastest: sub-millisecond times are noisy

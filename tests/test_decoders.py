@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from pyzbar import pyzbar
 
+from bench.decode import DATASET
 from devices.decoders import DEFAULT_DECODERS, DecoderChain, DecoderUnavailable
 from devices.sim.phone_frames import Shot, code_image, phone_frame
 from tests.conftest import ROOT
 
-SAMPLES = Path("/work/shared/datasets/qr-samples")
+SAMPLES = DATASET
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"no QR samples at {SAMPLES}")
 
 
