@@ -10,15 +10,19 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
 from kiosk.case import Case, EidCheck, Person, Ticket
-from kiosk.catalog import Service
+from kiosk.catalog import Field, Service
 from kiosk.visit import Notice, Phase, RatePage, VisitSnapshot
 from offline_queue.status import SyncStatus
 from screens.catalog import page_size
 from screens.main_window import MainWindow
+
+if TYPE_CHECKING:
+    from offline_queue.wire import Citizen
 
 WARNING_SHOWN_S = 25.0  # seconds left on the time-out warning in its picture
 OFFLINE = SyncStatus(
@@ -47,17 +51,56 @@ DEMO_PERSON = Person(
 DEMO_PROXY = Person("440106199007151239", "李明", "id_card", "resident", date(1990, 7, 15), "1")
 
 
+DEMO_ANSWERS = {"baby_name": "王小明", "birth_hospital": "北京市妇产医院"}
+DEMO_BY_KIND = {"phone": "13812345678", "date": "20261118", "number": "2"}
+
+
+def demo_answer(field: Field) -> str:
+    if field.kind == "choice":
+        return field.options[0].id
+    return DEMO_ANSWERS.get(field.id) or DEMO_BY_KIND.get(field.kind, "")
+
+
+def demo_record() -> Citizen:
+    """The platform's record of the demo citizen, as the fetch step brings it."""
+    from offline_queue.wire import Citizen  # pydantic: only the tour pays for it
+
+    return Citizen.model_validate(
+        {
+            "id_number": DEMO_PERSON.id_number,
+            "name": DEMO_PERSON.name,
+            "phone": None,
+            "social_insurance": {
+                "status": "insured",
+                "insured_since": "1998-07",
+                "region": "北京市东城区",
+                "contributions": [
+                    {"year": year, "months": 12, "employer": "北京市东城区街道办事处"}
+                    for year in (2023, 2024, 2025)
+                ],
+            },
+            "pension": {"receiving": True, "monthly_yuan": 4200, "last_certified": "2025-11-20"},
+        }
+    )
+
+
 def demo_case(service: Service, step: str) -> Case:
     """What a case holds when it reaches `step` of `service`, for its picture."""
-    values = {f.id: "13812345678" if f.kind == "phone" else "" for f in service.fields}
-    values = {k: v for k, v in values.items() if v}
+    past_form = step != "form" and "form" in service.steps
+    values = {f.id: demo_answer(f) for f in service.fields if past_form and not f.prefill}
     if service.identity == "none":
         ticket = Ticket("A023", "social-security", "1–4 号窗口", 7) if step == "finish" else None
         return Case(values={"business": "social-security"} if step != "form" else {}, ticket=ticket)
-    case = Case(citizen=DEMO_PERSON, values=values, case_number="K-DEMO-0001-20261122-0007")
     if service.identity == "eid_code":
-        case = Case(citizen=DEMO_PERSON, eid=EidCheck("online", "2026-11-22T08:05:00.000Z"))
-    return case
+        return Case(citizen=DEMO_PERSON, eid=EidCheck("online", "2026-11-22T08:05:00.000Z"))
+    fetched = "fetch" in service.steps and step not in ("identify", "fetch")
+    return Case(
+        citizen=DEMO_PERSON,
+        values={k: v for k, v in values.items() if v},
+        case_number="K-DEMO-0001-20261122-0007",
+        platform=demo_record() if fetched else None,
+        photo=b"demo" if any(f.kind == "photo" for f in service.fields) and past_form else b"",
+    )
 
 
 def step_scenes(service: Service, snap: Callable[..., VisitSnapshot]) -> Iterator[Scene]:
