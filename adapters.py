@@ -39,11 +39,11 @@ def printouts(
     config: Config, catalogs: Catalogs
 ) -> Callable[[VisitSnapshot, Records | None, datetime], Printed]:
     """Makes the printout of a finished step: the document and what to read aloud about it."""
-    from kiosk import documents
-
     zone = ZoneInfo(config.timezone)
 
     def make(s: VisitSnapshot, records: Records | None, now: datetime) -> Printed:
+        from kiosk import documents  # Pillow and the document model: not before the first paint
+
         service, case = s.service, s.case
         assert service is not None
         tr = catalogs.translator(s.language)

@@ -43,7 +43,7 @@ from screens.steps import STEP_SCREENS
 from screens.text_entry import prepare_environment
 from screens.theme import Theme
 from screens.tour import write_tour
-from screens.voice import RecordingEngine, Voice, choose_engine
+from screens.voice import FallbackEngine, RecordingEngine, Voice, choose_engine
 
 if TYPE_CHECKING:
     from central.process import CentralProcess
@@ -166,7 +166,7 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     if args.tour:
         return _tour(args.tour, config, services, catalogs, font)
 
-    voice = Voice(choose_engine(config.voice.engine), config.voice.volume_step)
+    voice = Voice(FallbackEngine([]), config.voice.volume_step)  # silent until first paint
     kiosk = build_kiosk(
         config, services, catalogs, QtScheduler(), font, kiosk_mode=args.kiosk, voice=voice
     )
@@ -178,6 +178,7 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     outboxes: list[Outbox] = []
     platforms: list[CentralProcess] | None = [] if args.start_platform else None
     if not args.exit_after_first_paint:
+        window.first_painted.connect(lambda: voice.use_engine(choose_engine(config.voice.engine)))
         # Built after the first paint, on a worker: adapters and simulators cost ~250 ms
         # (imports, the camera simulator's first frame), and the attract screen stays live.
         window.first_painted.connect(lambda: _start_devices(app, config, kiosk, running))
