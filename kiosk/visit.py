@@ -356,8 +356,9 @@ class Visit:
 
     def helper_takes_over(self, staff_id: str) -> None:
         """A staff member or volunteer signed in on the help screen (DESIGN.md §1, §7)."""
-        self._set(helper=staff_id, help_requested=False)
+        self._snapshot = replace(self._snapshot, helper=staff_id)  # the entry names the helper
         self._audit("helper_took_over")
+        self._set(help_requested=False)  # published once, audit entry included
         self._bus.publish(HelperChanged(staff_id))
 
     def helper_hands_back(self) -> None:

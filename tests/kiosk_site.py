@@ -83,6 +83,13 @@ def citizen_number(card: SimCard) -> str:
     return parse_text(card.text).number
 
 
+def key_in(qtbot: QtBot, kiosk: main.Kiosk, digits: str) -> None:
+    """Type `digits` on the screen's keypad and press OK."""
+    for digit in digits:
+        tap(qtbot, kiosk, digit)
+    tap(qtbot, kiosk, "确定")
+
+
 def rate_fully(qtbot: QtBot, kiosk: main.Kiosk, level: str) -> None:
     """Give `level`, then go through whatever pages the mode asks (one indicator a page in
     elder mode) until the rating is submitted."""

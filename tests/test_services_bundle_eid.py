@@ -33,7 +33,7 @@ from kiosk.visit import Phase
 from offline_queue import wire
 from screens.text_entry import TextEntry
 from tests.central_server import post_json
-from tests.kiosk_site import FULL_NUMBER, WAIT_MS, Site, citizen_number
+from tests.kiosk_site import FULL_NUMBER, WAIT_MS, Site, citizen_number, key_in
 from tests.test_window import settle, shown_texts, tap
 
 PARENT = CITIZENS[1]  # 李明, 35
@@ -131,12 +131,6 @@ def hand_over(qtbot: QtBot, reader: IdCardSimulator, card: SimCard) -> None:
         timeout=WAIT_MS,
     )
     reader.place(card)
-
-
-def key_in(qtbot: QtBot, kiosk, digits: str) -> None:
-    for digit in digits:
-        tap(qtbot, kiosk, digit)
-    tap(qtbot, kiosk, "确定")
 
 
 def flat(lines: tuple[str, ...]) -> str:

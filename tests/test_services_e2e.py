@@ -19,7 +19,7 @@ from kiosk.case import Case, Person
 from kiosk.visit import Phase
 from offline_queue import wire
 from screens.voice import RecordingEngine
-from tests.kiosk_site import FULL_NUMBER, WAIT_MS, Site, citizen_number, rate_fully
+from tests.kiosk_site import FULL_NUMBER, WAIT_MS, Site, citizen_number, key_in, rate_fully
 from tests.test_window import settle, shown_texts, tap
 
 
@@ -151,3 +151,41 @@ def alive_about(number: str) -> set[int]:
 
     gc.collect()
     return {id(o) for o in gc.get_objects() if isinstance(o, (Person, Case)) and about(o)}
+
+
+def test_help_calls_staff_and_a_helper_takes_over_with_a_pin(qtbot: QtBot, site: Site) -> None:
+    """The help button rings and queues an assist request; a helper signs in with staff number
+    and PIN (a wrong PIN is refused); each attempt reaches the platform for the audit."""
+    kiosk = site.kiosk
+    assert kiosk.voice is not None and isinstance(kiosk.voice.engine, RecordingEngine)
+    tap(qtbot, kiosk, "开始办理")
+    tap(qtbot, kiosk, "老年人优待证申领")
+    tap(qtbot, kiosk, "开始办理")
+    tap(qtbot, kiosk, "求助")
+    assert "已呼叫工作人员" in shown_texts(kiosk.window)
+    qtbot.waitUntil(lambda: len(kiosk.voice.engine.chimes) == 1, timeout=WAIT_MS)
+
+    tap(qtbot, kiosk, "工作人员接管")
+    key_in(qtbot, kiosk, "1001")
+    key_in(qtbot, kiosk, "000000")
+    assert "工号或密码不对，请重试。" in shown_texts(kiosk.window)
+    assert kiosk.visit.snapshot.helper == ""
+    tap(qtbot, kiosk, "工作人员接管")
+    key_in(qtbot, kiosk, "1001")
+    key_in(qtbot, kiosk, "135790")
+    settle(qtbot, kiosk)
+    assert kiosk.visit.snapshot.helper == "1001" and kiosk.visit.snapshot.step == "identify"
+    assert "工作人员 1001 正在协助您" in shown_texts(kiosk.window)
+
+    def kinds() -> list[tuple[str, str]]:
+        return [(r["kind"], r["payload"].get("action", "")) for r in site.arrived()]
+
+    expected = [
+        ("assist_request", ""),
+        ("audit", "helper_sign_in_failed"),
+        ("audit", "helper_sign_in"),
+    ]
+    qtbot.waitUntil(lambda: kinds() == expected, timeout=WAIT_MS)
+    request = site.arrived()[0]["payload"]
+    assert request["service_id"] == "senior-preferential-card" and request["phase"] == "step"
+    assert all(r["payload"].get("staff_id") == "1001" for r in site.arrived()[1:])
