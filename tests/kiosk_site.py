@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 import main
 from central.process import CentralProcess
 from devices.idcard.card import parse_text
+from devices.model import DeviceState
 from devices.sim.camera import CameraSimulator
 from devices.sim.idcard import IdCardSimulator, SimCard
 from devices.sim.printer import PrinterSimulator
@@ -26,6 +27,7 @@ from offline_queue.outbox import Outbox
 from tests.central_server import stored_records
 from tests.conftest import KioskFactory
 from tests.test_window import shown_texts, tap
+from tests.waiting import wait_until
 
 WAIT_MS = 15_000
 
@@ -70,6 +72,13 @@ def site(
     try:
         main.connect_devices(kiosk, local, devices)
         main.connect_queue(kiosk, local, outbox)
+        # A citizen arrives after the kiosk is up: devices open on their own threads, and a
+        # busy machine can take a second or two (a printer still opening hides "开始办理").
+        wait_until(
+            lambda: all(s.state is DeviceState.ONLINE for s in devices.supervisor.statuses()),
+            "every simulated device online",
+            timeout_s=WAIT_MS / 1000,
+        )
         yield Site(kiosk, devices, outbox, central, local, clock)
     finally:
         outbox.close()

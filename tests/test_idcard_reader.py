@@ -348,7 +348,9 @@ def test_a_card_left_on_the_reader_is_read_once(refinding_sim: IdCardSimulator) 
 
 
 def test_the_reader_never_polls_faster_than_every_300_ms(sim: IdCardSimulator) -> None:
-    reader = build("id_reader", sim.address, FAST | {"poll_interval_s": 0.35})
+    # 0.45 s asked, 0.3 s promised: the simulator timestamps frames on its own thread, and on
+    # a loaded machine one frame noticed late makes the next gap look short.
+    reader = build("id_reader", sim.address, FAST | {"poll_interval_s": 0.45})
     events = Events()
     reader.subscribe(events)
     # Retries after garbled or missing answers are polls too, and keep the rhythm.
