@@ -324,6 +324,21 @@ def _device_health(devices: Sequence[Devices]) -> list[DeviceHealth]:
     ]
 
 
+def start_devices_and_queue(kiosk: Kiosk, config: Config) -> tuple[Devices, Outbox]:
+    """The devices started and the queue opened, both plugged into the kiosk, here and now:
+    for benchmarks and tests. The kiosk itself does this on workers after its first paint."""
+    devices = build_devices(config, kiosk.bus)
+    devices.start()
+    try:
+        outbox = open_outbox(config, kiosk.bus, [devices])
+    except BaseException:
+        devices.stop()
+        raise
+    connect_devices(kiosk, config, devices)
+    connect_queue(kiosk, config, outbox)
+    return devices, outbox
+
+
 def connect_queue(kiosk: Kiosk, config: Config, outbox: Outbox) -> None:
     """Give the flow engine the platform, the queue and the numbering, and queue what the
     visit reports (ratings, assist requests, helpers signing in) as records."""
@@ -505,7 +520,7 @@ def build_kiosk(
         Services(flow=flow, helpers=helpers, voice=voice),
     )
     bridge = CoreBridge(bus)
-    bridge.visit_changed.connect(window.show_snapshot, Qt.ConnectionType.QueuedConnection)
+    bridge.visit_changed.connect(window.show_latest, Qt.ConnectionType.QueuedConnection)
     bridge.sync_status_changed.connect(window.show_sync_status, Qt.ConnectionType.QueuedConnection)
     if voice is not None:
         bridge.forward(VisitEnded, lambda _: voice.forget())  # "repeat" must not say it again

@@ -145,12 +145,8 @@ def running_kiosk(config: Config, voice: Voice) -> Iterator[main.Kiosk]:
     if font is None:
         raise RuntimeError("no CJK font installed")
     kiosk = main.build_kiosk(config, services, Catalogs.load(), QtScheduler(), font, voice=voice)
-    devices = main.build_devices(config, kiosk.bus)
-    devices.start()
-    outbox = main.open_outbox(config, kiosk.bus, [devices])
+    devices, outbox = main.start_devices_and_queue(kiosk, config)
     try:
-        main.connect_devices(kiosk, config, devices)
-        main.connect_queue(kiosk, config, outbox)
         kiosk.window.resize(*config.panel.resolution)
         kiosk.window.show()
         yield kiosk

@@ -25,6 +25,7 @@ class FaceCapture(Screen):
     def __init__(self, ctx: ScreenContext, title: str, challenge: str, captured: Captured) -> None:
         super().__init__(*ctx.screen_args())
         self._tr, self._captured, self._challenge = ctx.tr, captured, challenge
+        self._faces = ctx.faces
         self._stop: Callable[[], None] | None = None
         self._guidance = ""
         self.add(title, "title")
@@ -35,6 +36,7 @@ class FaceCapture(Screen):
         self.column.addWidget(self._preview, 1)
         self._hint = self.add(ctx.tr("face.guide.no_face"), "heading", center=True, speak=False)
         self.add_notice(ctx.notice_text())
+        self.progressed.connect(self._show, Qt.ConnectionType.QueuedConnection)
         if ctx.snapshot.busy:
             self.add(ctx.tr("face.checking"), "muted")
             return
@@ -42,15 +44,25 @@ class FaceCapture(Screen):
             self.add_notice(ctx.tr("face.camera_down"))
             return
         if ctx.snapshot.notice is not None:  # after a refusal: try again on a tap
-            self.column.addWidget(button(ctx.tr("face.again"), lambda: self._start(ctx)))
+            self._offer_retry()
             return
-        self._start(ctx)
+        self._start()
 
-    def _start(self, ctx: ScreenContext) -> None:
-        assert ctx.faces is not None
-        self.progressed.connect(self._show, Qt.ConnectionType.QueuedConnection)
-        self._stop = ctx.faces(self._challenge, self.progressed.emit)
+    def _start(self) -> None:
+        assert self._faces is not None
+        self._stop = self._faces(self._challenge, self.progressed.emit)
         self.destroyed.connect(self._stop)
+
+    def _offer_retry(self) -> None:
+        """A "try again" button: a new capture after a refusal or a timed-out check."""
+
+        def again() -> None:
+            retry.hide()
+            retry.deleteLater()
+            self._start()
+
+        retry = button(self._tr("face.again"), again)
+        self.column.addWidget(retry)
 
     def _show(self, progress: Any) -> None:
         guidance = str(progress.guidance)
@@ -65,6 +77,9 @@ class FaceCapture(Screen):
             self._stop()
             self._stop = None
             self._captured(progress.capture.jpeg, progress.capture.liveness)
+        elif guidance == "timed_out" and self._stop is not None:  # the session has ended
+            self._stop = None
+            self._offer_retry()  # the hint says: press "Try again", or Help
 
     def _draw(self, progress: Any) -> None:
         frame = progress.preview

@@ -154,6 +154,13 @@ class MainWindow(QWidget):
             self._speak(ctx, screen)
         self._show_timeout(ctx)
 
+    def show_latest(self, snapshot: VisitSnapshot) -> None:
+        """From the bridge, queued: one tap can change the visit twice (a face accepted, then
+        the next step), and a screen built for the state in between would start its work (a
+        camera check) and its voice for nothing. Only the visit's newest state is drawn."""
+        if snapshot is self.visit.snapshot:
+            self.show_snapshot(snapshot)
+
     def refresh_availability(self) -> None:
         """What can start changed (the platform, a printer): rebuild a screen that says so.
         Only the catalog and a guide show it; a screen in a step keeps what the citizen did."""

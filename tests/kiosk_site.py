@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,9 +25,10 @@ from kiosk.config import Config
 from kiosk.timers import ManualScheduler
 from kiosk.visit import Phase
 from offline_queue.outbox import Outbox
+from screens.voice import RecordingEngine
 from tests.central_server import stored_records
 from tests.conftest import KioskFactory
-from tests.test_window import shown_texts, tap
+from tests.test_window import settle, shown_texts, tap
 from tests.waiting import wait_until
 
 WAIT_MS = 15_000
@@ -53,6 +55,12 @@ class Site:
     def camera(self) -> CameraSimulator:
         return next(s for s in self.devices.simulators if isinstance(s, CameraSimulator))
 
+    def voice(self) -> RecordingEngine:
+        """What the kiosk's voice said (make_kiosk gives every kiosk a recording engine)."""
+        engine = self.kiosk.voice.engine if self.kiosk.voice else None
+        assert isinstance(engine, RecordingEngine)
+        return engine
+
     def arrived(self) -> list[dict]:
         """What the platform holds from this kiosk, in sequence order."""
         return stored_records(self.central.url, self.config.kiosk_id)
@@ -64,14 +72,17 @@ def site(
 ) -> Iterator[Site]:
     """A kiosk wired as `main` wires it: devices on their simulators, queue, platform."""
     local = replace(config, platform_url=central.url, data_dir=tmp_path)
+    with wired_site(make_kiosk, local, central) as running:
+        yield running
+
+
+@contextmanager
+def wired_site(make_kiosk: KioskFactory, config: Config, central: CentralProcess) -> Iterator[Site]:
+    """The kiosk of `config` with its devices started and its queue open and connected."""
     clock = ManualScheduler()
-    kiosk = make_kiosk(site_config=local, scheduler=clock)
-    devices = main.build_devices(local, kiosk.bus)
-    devices.start()
-    outbox = main.open_outbox(local, kiosk.bus, [devices])
+    kiosk = make_kiosk(site_config=config, scheduler=clock)
+    devices, outbox = main.start_devices_and_queue(kiosk, config)
     try:
-        main.connect_devices(kiosk, local, devices)
-        main.connect_queue(kiosk, local, outbox)
         # A citizen arrives after the kiosk is up: devices open on their own threads, and a
         # busy machine can take a second or two (a printer still opening hides "开始办理").
         wait_until(
@@ -79,7 +90,7 @@ def site(
             "every simulated device online",
             timeout_s=WAIT_MS / 1000,
         )
-        yield Site(kiosk, devices, outbox, central, local, clock)
+        yield Site(kiosk, devices, outbox, central, config, clock)
     finally:
         outbox.close()
         devices.stop()
@@ -90,6 +101,24 @@ FULL_NUMBER = re.compile(r"\d{15,}|\d{17}[\dXx]")
 
 def citizen_number(card: SimCard) -> str:
     return parse_text(card.text).number
+
+
+def open_service(qtbot: QtBot, kiosk: main.Kiosk, name: str) -> None:
+    """From the first screen to the first step of the service called `name`."""
+    tap(qtbot, kiosk, "开始办理")
+    tap(qtbot, kiosk, name)
+    tap(qtbot, kiosk, "开始办理")
+    assert kiosk.visit.snapshot.phase is Phase.STEP
+
+
+def confirm_and_finish(qtbot: QtBot, kiosk: main.Kiosk) -> str:
+    """Confirm, wait for the finish screen (saved, printed) and give the case number it shows."""
+    tap(qtbot, kiosk, "确认办理")
+    qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase is Phase.FINISH, timeout=WAIT_MS)
+    settle(qtbot, kiosk)
+    case_number = kiosk.visit.snapshot.case.case_number
+    assert f"回执编号：{case_number}" in shown_texts(kiosk.window)
+    return case_number
 
 
 def key_in(qtbot: QtBot, kiosk: main.Kiosk, digits: str) -> None:

@@ -29,11 +29,18 @@ from central.storage import Storage
 from devices.model import DeviceStatus
 from devices.sim.idcard import CITIZENS, IdCardSimulator, SimCard
 from kiosk.ports import EidOutcome
-from kiosk.visit import Phase
 from offline_queue import wire
 from screens.text_entry import TextEntry
 from tests.central_server import post_json
-from tests.kiosk_site import FULL_NUMBER, WAIT_MS, Site, citizen_number, key_in
+from tests.kiosk_site import (
+    FULL_NUMBER,
+    WAIT_MS,
+    Site,
+    citizen_number,
+    confirm_and_finish,
+    key_in,
+    open_service,
+)
 from tests.test_window import settle, shown_texts, tap
 
 PARENT = CITIZENS[1]  # 李明, 35
@@ -149,9 +156,7 @@ def test_a_parent_applies_for_three_things_with_one_form_and_gets_one_receipt(
     qtbot: QtBot, site: Site
 ) -> None:
     kiosk = site.kiosk
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "新生儿出生")
-    tap(qtbot, kiosk, "开始办理")
+    open_service(qtbot, kiosk, "新生儿出生")
     assert kiosk.visit.snapshot.step == "identify"
     site.id_reader().place(PARENT)
     qtbot.waitUntil(lambda: kiosk.visit.snapshot.step == "form", timeout=WAIT_MS)
@@ -176,11 +181,7 @@ def test_a_parent_applies_for_three_things_with_one_form_and_gets_one_receipt(
         "医保参保",
     ]
     assert shows_no_full_number(kiosk)
-    tap(qtbot, kiosk, "确认办理")
-    qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase is Phase.FINISH, timeout=WAIT_MS)
-    settle(qtbot, kiosk)
-    case_number = kiosk.visit.snapshot.case.case_number
-    assert f"回执编号：{case_number}" in shown_texts(kiosk.window)
+    case_number = confirm_and_finish(qtbot, kiosk)
 
     # Three records at the platform, one per item, linked by the case and the bundle.
     qtbot.waitUntil(lambda: len(site.arrived()) == 3, timeout=WAIT_MS)
@@ -252,9 +253,7 @@ def wait_online(qtbot: QtBot, site: Site) -> None:
 def start_eid_check(qtbot: QtBot, site: Site) -> None:
     kiosk = site.kiosk
     wait_online(qtbot, site)
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "电子证照亮码核验")
-    tap(qtbot, kiosk, "开始办理")
+    open_service(qtbot, kiosk, "电子证照亮码核验")
     assert kiosk.visit.snapshot.step == "identify"
     assert "请出示电子证照码" in shown_texts(kiosk.window)
 
@@ -327,11 +326,7 @@ def test_a_valid_eid_code_is_checked_online_and_prints_a_verified_copy(
     shown = shown_texts(kiosk.window)
     assert {"王秀英", "110101********0023", "已联网核验"} <= set(shown), shown
     assert shows_no_full_number(kiosk)
-    tap(qtbot, kiosk, "确认办理")
-    qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase is Phase.FINISH, timeout=WAIT_MS)
-    settle(qtbot, kiosk)
-    case_number = kiosk.visit.snapshot.case.case_number
-    assert f"回执编号：{case_number}" in shown_texts(kiosk.window)
+    case_number = confirm_and_finish(qtbot, kiosk)
     assert shows_no_full_number(kiosk)
 
     (receipt,) = site.printer().wait_for_receipts(1)
@@ -417,9 +412,7 @@ def test_a_relative_applies_for_a_senior_card_with_the_citizens_consent(
     qtbot: QtBot, site: Site
 ) -> None:
     kiosk, reader = site.kiosk, site.id_reader()
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "老年人优待证申领")
-    tap(qtbot, kiosk, "开始办理")
+    open_service(qtbot, kiosk, "老年人优待证申领")
     tap(qtbot, kiosk, "为家人代办")
     assert "代办人：请先放您本人的身份证" in shown_texts(kiosk.window)
     reader.place(RELATIVE)
@@ -448,11 +441,7 @@ def test_a_relative_applies_for_a_senior_card_with_the_citizens_consent(
     shown = shown_texts(kiosk.window)
     assert {"王秀英", "110101********0023", "李明 440106********1239"} <= set(shown), shown
     assert shows_no_full_number(kiosk)
-    tap(qtbot, kiosk, "确认办理")
-    qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase is Phase.FINISH, timeout=WAIT_MS)
-    settle(qtbot, kiosk)
-    case_number = kiosk.visit.snapshot.case.case_number
-    assert f"回执编号：{case_number}" in shown_texts(kiosk.window)
+    case_number = confirm_and_finish(qtbot, kiosk)
     (receipt,) = site.printer().wait_for_receipts(1)
     assert "老年人优待证申领" in flat(receipt.lines)
 
@@ -478,9 +467,7 @@ def test_a_relative_applies_for_a_senior_card_with_the_citizens_consent(
 
 def test_a_citizen_under_60_is_told_the_age_the_card_needs(qtbot: QtBot, site: Site) -> None:
     kiosk = site.kiosk
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "老年人优待证申领")
-    tap(qtbot, kiosk, "开始办理")
+    open_service(qtbot, kiosk, "老年人优待证申领")
     site.id_reader().place(RELATIVE)
     qtbot.waitUntil(lambda: kiosk.visit.snapshot.notice is not None, timeout=WAIT_MS)
     settle(qtbot, kiosk)

@@ -18,8 +18,15 @@ from devices.sim.idcard import CITIZENS
 from kiosk.case import Case, Person
 from kiosk.visit import Phase
 from offline_queue import wire
-from screens.voice import RecordingEngine
-from tests.kiosk_site import FULL_NUMBER, WAIT_MS, Site, citizen_number, key_in, rate_fully
+from tests.kiosk_site import (
+    FULL_NUMBER,
+    WAIT_MS,
+    Site,
+    citizen_number,
+    key_in,
+    open_service,
+    rate_fully,
+)
 from tests.test_window import settle, shown_texts, tap
 
 
@@ -59,13 +66,9 @@ def test_an_elder_prints_her_certificate_guided_by_voice(qtbot: QtBot, site: Sit
     """Elder mode from the first screen: every screen of the visit speaks, the receipt is read
     out, and the loudspeaker never says the whole identity number."""
     kiosk, citizen = site.kiosk, CITIZENS[0]  # 王秀英, 68: her platform record is a demo one
-    assert kiosk.voice is not None
-    engine = kiosk.voice.engine
-    assert isinstance(engine, RecordingEngine)
+    engine = site.voice()
     tap(qtbot, kiosk, "长辈模式")
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "社保参保证明打印")
-    tap(qtbot, kiosk, "开始办理")
+    open_service(qtbot, kiosk, "社保参保证明打印")
     assert kiosk.visit.snapshot.step == "identify"
     site.id_reader().place(citizen)
     qtbot.waitUntil(lambda: kiosk.visit.snapshot.step == "confirm", timeout=WAIT_MS)
@@ -109,9 +112,7 @@ def test_an_abandoned_visit_warns_extends_then_forgets_the_citizen(
     kiosk, citizen = site.kiosk, CITIZENS[0]
     name, number = "王秀英", citizen_number(citizen)
     before = alive_about(number)
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "老年人优待证申领")
-    tap(qtbot, kiosk, "开始办理")
+    open_service(qtbot, kiosk, "老年人优待证申领")
     site.id_reader().place(citizen)
     qtbot.waitUntil(lambda: kiosk.visit.snapshot.elder_offer, timeout=WAIT_MS)
     settle(qtbot, kiosk)
@@ -156,14 +157,11 @@ def alive_about(number: str) -> set[int]:
 def test_help_calls_staff_and_a_helper_takes_over_with_a_pin(qtbot: QtBot, site: Site) -> None:
     """The help button rings and queues an assist request; a helper signs in with staff number
     and PIN (a wrong PIN is refused); each attempt reaches the platform for the audit."""
-    kiosk = site.kiosk
-    assert kiosk.voice is not None and isinstance(kiosk.voice.engine, RecordingEngine)
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "老年人优待证申领")
-    tap(qtbot, kiosk, "开始办理")
+    kiosk, voice = site.kiosk, site.voice()
+    open_service(qtbot, kiosk, "老年人优待证申领")
     tap(qtbot, kiosk, "求助")
     assert "已呼叫工作人员" in shown_texts(kiosk.window)
-    qtbot.waitUntil(lambda: len(kiosk.voice.engine.chimes) == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(voice.chimes) == 1, timeout=WAIT_MS)
 
     tap(qtbot, kiosk, "工作人员接管")
     key_in(qtbot, kiosk, "1001")
