@@ -37,13 +37,12 @@ from screens.background import BackgroundRunner, run_in_background
 from screens.bridge import CoreBridge
 from screens.context import FaceSource
 from screens.fonts import INSTALL_HINT, cap_height_ratio, find_cjk_font
+from screens.input_method import prepare_environment
 from screens.main_window import MainWindow, Services
 from screens.qt_scheduler import QtScheduler
 from screens.steps import STEP_SCREENS
-from screens.text_entry import prepare_environment
 from screens.theme import Theme
 from screens.tour import write_tour
-from screens.voice import FallbackEngine, RecordingEngine, Voice, choose_engine
 
 if TYPE_CHECKING:
     from central.process import CentralProcess
@@ -53,6 +52,7 @@ if TYPE_CHECKING:
     from offline_queue.outbox import Outbox
     from offline_queue.sync import SyncSettings
     from offline_queue.wire import DeviceHealth
+    from screens.voice import Voice
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config" / "default.toml"
 EXIT_CONFIG, EXIT_NO_FONT, EXIT_NO_DISPLAY = 2, 3, 4
@@ -166,10 +166,7 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     if args.tour:
         return _tour(args.tour, config, services, catalogs, font)
 
-    voice = Voice(FallbackEngine([]), config.voice.volume_step)  # silent until first paint
-    kiosk = build_kiosk(
-        config, services, catalogs, QtScheduler(), font, kiosk_mode=args.kiosk, voice=voice
-    )
+    kiosk = build_kiosk(config, services, catalogs, QtScheduler(), font, kiosk_mode=args.kiosk)
     quit_on_termination_signals(app)
     window = kiosk.window
     if args.exit_after_first_paint:
@@ -178,7 +175,9 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     outboxes: list[Outbox] = []
     platforms: list[CentralProcess] | None = [] if args.start_platform else None
     if not args.exit_after_first_paint:
-        window.first_painted.connect(lambda: voice.use_engine(choose_engine(config.voice.engine)))
+        # Voice after the first paint too: the Qt speech helper is a second process, and the
+        # first screen needs no voice unless the config asks for it (then it speaks on load).
+        window.first_painted.connect(lambda: attach_voice(kiosk, start_voice(config)))
         # Built after the first paint, on a worker: adapters and simulators cost ~250 ms
         # (imports, the camera simulator's first frame), and the attract screen stays live.
         window.first_painted.connect(lambda: _start_devices(app, config, kiosk, running))
@@ -202,7 +201,8 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         devices.stop()
     for platform in platforms or ():
         platform.stop()
-    voice.close()
+    if kiosk.voice is not None:
+        kiosk.voice.close()
     return code
 
 
@@ -517,20 +517,37 @@ def build_kiosk(
         scheduler,
         guard,
         kiosk_mode,
-        Services(flow=flow, helpers=helpers, voice=voice),
+        Services(flow=flow, helpers=helpers),
     )
     bridge = CoreBridge(bus)
     bridge.visit_changed.connect(window.show_latest, Qt.ConnectionType.QueuedConnection)
     bridge.sync_status_changed.connect(window.show_sync_status, Qt.ConnectionType.QueuedConnection)
+    kiosk = Kiosk(bus, visit, flow, window, bridge, None)
     if voice is not None:
-        bridge.forward(VisitEnded, lambda _: voice.forget())  # "repeat" must not say it again
-        bridge.forward(AssistRequested, lambda _: voice.chime())  # staff hear the call
-    return Kiosk(bus, visit, flow, window, bridge, voice)
+        attach_voice(kiosk, voice)
+    return kiosk
+
+
+def start_voice(config: Config) -> Voice:
+    from screens.voice import Voice, choose_engine
+
+    return Voice(choose_engine(config.voice.engine), config.voice.volume_step)
+
+
+def attach_voice(kiosk: Kiosk, voice: Voice) -> None:
+    """Voice guidance for the window: the screens speak, a visit that ends is forgotten (so
+    "repeat" cannot say it again), and an assist request rings for staff."""
+    kiosk.voice = voice
+    kiosk.window.use_voice(voice)
+    kiosk.bridge.forward(VisitEnded, lambda _: voice.forget())
+    kiosk.bridge.forward(AssistRequested, lambda _: voice.chime())
 
 
 def _tour(
     directory: Path, config: Config, services: list[Service], catalogs: Catalogs, font: str
 ) -> int:
+    from screens.voice import RecordingEngine, Voice
+
     scheduler = ManualScheduler()
     portrait = config.panel if config.panel.portrait else _rotated(config.panel)
     kiosks: list[Kiosk] = []

@@ -36,8 +36,8 @@ from kiosk.config import Config, load_config
 from kiosk.i18n import Catalogs
 from kiosk.visit import Phase
 from screens.fonts import find_cjk_font
+from screens.input_method import prepare_environment
 from screens.qt_scheduler import QtScheduler
-from screens.text_entry import prepare_environment
 from screens.voice import RecordingEngine, Voice, choose_engine
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,8 +11,8 @@ from kiosk import forms
 from kiosk.catalog import Field
 from screens.context import ScreenContext
 from screens.face_step import FaceCapture
+from screens.input_method import virtual_keyboard_available
 from screens.keypad import Keypad
-from screens.text_entry import TextEntry, virtual_keyboard_available
 from screens.widgets import Screen, button
 
 KEYPAD_LENGTH = {"phone": 11, "date": 8, "number": 18}
@@ -61,6 +61,8 @@ class Question(Screen):
             self.column.addWidget(button(tr("form.next"), lambda: answer(line.text())))
             self.column.addStretch(1)
         elif virtual_keyboard_available():  # Pinyin or English keys; staff can still help
+            from screens.text_entry import TextEntry  # QML: loaded when first needed
+
             self.add(tr("form.hint_text"), "muted")
             entry = TextEntry(
                 theme,

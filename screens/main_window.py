@@ -168,6 +168,12 @@ class MainWindow(QWidget):
             self._key = None
             self.show_snapshot(self._snapshot)
 
+    def use_voice(self, voice: Speaker) -> None:
+        """Voice guidance is ready: the screens speak and show their voice controls."""
+        self._services = replace(self._services, voice=voice)
+        self._key = None
+        self.show_snapshot(self._snapshot)
+
     def use_faces(self, faces: FaceSource) -> None:
         """The camera is ready: face and photo steps can capture."""
         self._services = replace(self._services, faces=faces)

@@ -3,25 +3,19 @@
 Qt Virtual Keyboard (PySide6-Addons) brings the keys and the Pinyin engine. Its `InputPanel`
 runs in a QQuickWidget under the field, styled from the theme (screens/qml/), and types into
 the focused QLineEdit through Qt's input method. That works only in an application created
-with the virtual keyboard as its input method: main calls `prepare_environment()` before it
-makes the QApplication, and a screen offers a `TextEntry` only when
+with the virtual keyboard as its input method: main calls `input_method.prepare_environment()`
+before it makes the QApplication, and a screen offers a `TextEntry` only when
 `virtual_keyboard_available()`; otherwise a staff member types for the citizen.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import MutableMapping
-from functools import cache
 from pathlib import Path
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QEvent,
-    QLibraryInfo,
     QObject,
-    QPluginLoader,
     Qt,
     QUrl,
     Signal,
@@ -32,12 +26,12 @@ from PySide6.QtQuickWidgets import QQuickWidget
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
 from kiosk.i18n import Translator
+from screens.input_method import virtual_keyboard_available
 from screens.theme import Theme
 from screens.widgets import button
 
 log = logging.getLogger(__name__)
 
-IM_MODULE = "qtvirtualkeyboard"
 QML_DIR = Path(__file__).with_name("qml")
 KEYBOARD_QML = QUrl.fromLocalFile(str(QML_DIR / "TextEntryKeyboard.qml"))
 LOCALES = {"zh": "zh_CN", "en": "en_US"}  # our languages -> the keyboard's layouts
@@ -45,42 +39,6 @@ ROWS = 5  # the candidates' row and four rows of keys (style.qml)
 # Names are not learned into Pinyin's user dictionary on disk (§7), and no words are guessed.
 HINTS = Qt.InputMethodHint.ImhSensitiveData | Qt.InputMethodHint.ImhNoPredictiveText
 PRESSES = (QEvent.Type.MouseButtonPress, QEvent.Type.TouchBegin)
-
-
-def prepare_environment(env: MutableMapping[str, str] = os.environ) -> bool:
-    """Make Qt's virtual keyboard the input method of the QApplication created after this call.
-
-    Returns whether it will be available: False when it is not installed, or when the
-    application exists already (Qt chooses its input method once, as it starts).
-    """
-    if QCoreApplication.instance() is not None or not _installed():
-        return False
-    env["QT_IM_MODULE"] = IM_MODULE
-    env["QT_VIRTUALKEYBOARD_DESKTOP_DISABLE"] = "1"  # never a floating keyboard window
-    env.setdefault("QT_QUICK_BACKEND", "software")  # draws without a GPU (Xvfb, VNC)
-    # Partial updates in a QQuickWidget drew only what changed onto a cleared image: while a key
-    # was held (a press Qt delivers itself, as from touch), every other key vanished (Qt 6.12).
-    env.setdefault("QSG_SOFTWARE_RENDERER_FORCE_PARTIAL_UPDATES", "0")
-    return True
-
-
-def virtual_keyboard_available() -> bool:
-    """Whether a TextEntry works here: the keyboard is installed, loads, and is the input method
-    (see `prepare_environment`). Cheap after the first call."""
-    return os.environ.get("QT_IM_MODULE") == IM_MODULE and _installed()
-
-
-@cache
-def _installed() -> bool:
-    plugins = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
-    imports = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.QmlImportsPath))
-    libraries = (
-        plugins / "platforminputcontexts" / "libqtvirtualkeyboardplugin.so",
-        imports / "QtQuick" / "VirtualKeyboard" / "Plugins" / "Pinyin" / "libqtvkbpinyinplugin.so",
-    )
-    # PySide6-Essentials ships the input method plugin; the library it needs and the QML
-    # module come with PySide6-Addons, so loading it is the test.
-    return all(path.is_file() and QPluginLoader(str(path)).load() for path in libraries)
 
 
 def key_gap(theme: Theme) -> int:

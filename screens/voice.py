@@ -106,12 +106,6 @@ class Voice(QObject):
     def engine(self) -> SpeechEngine:
         return self._engine
 
-    def use_engine(self, engine: SpeechEngine) -> None:
-        """Speak through `engine` from now on (main starts the real one after the first paint:
-        the Qt engine's helper process would compete with start-up for the CPU)."""
-        self._engine.close()
-        self._engine = engine
-
     @property
     def enabled(self) -> bool:
         return self._enabled

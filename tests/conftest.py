@@ -16,7 +16,7 @@ from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config, Panel, load_config
 from kiosk.i18n import Catalogs
 from kiosk.timers import ManualScheduler
-from screens.text_entry import prepare_environment
+from screens.input_method import prepare_environment
 from screens.voice import RecordingEngine, Voice
 
 prepare_environment()  # as main does: before any test creates the QApplication

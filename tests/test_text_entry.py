@@ -34,7 +34,8 @@ from PySide6.QtWidgets import QApplication, QPushButton, QVBoxLayout, QWidget
 from kiosk.config import Config, Panel, load_config
 from kiosk.i18n import Catalogs, Translator
 from screens.fonts import cap_height_ratio, find_cjk_font
-from screens.text_entry import TextEntry, prepare_environment, virtual_keyboard_available
+from screens.input_method import prepare_environment, virtual_keyboard_available
+from screens.text_entry import TextEntry
 from screens.theme import NORMAL_COLORS, Theme
 
 prepare_environment()

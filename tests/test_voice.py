@@ -126,21 +126,6 @@ def test_spoken_reports_exactly_what_the_engine_got(
     assert recorder.utterances == [Utterance("zh", "请把身份证放在读卡区", 0.6)]
 
 
-def test_a_voice_started_silent_speaks_once_its_engine_arrives(
-    recorder: RecordingEngine,
-) -> None:
-    """main starts the real engine after the first paint; what was said before is repeated."""
-    placeholder = RecordingEngine()
-    voice = Voice(FallbackEngine([]))
-    voice.say("欢迎使用", "zh")  # no engine yet: silence, but remembered
-    voice.use_engine(recorder)
-    voice.repeat()
-    voice.say("请把身份证放在读卡区", "zh")
-    assert [u.text for u in recorder.utterances] == ["欢迎使用", "请把身份证放在读卡区"]
-    voice.use_engine(placeholder)
-    assert recorder.current is None  # the old engine was closed, so it stopped
-
-
 def test_empty_text_says_nothing(qtbot: QtBot, recorder: RecordingEngine) -> None:
     voice = Voice(recorder)
     with qtbot.assertNotEmitted(voice.spoken):
