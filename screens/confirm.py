@@ -41,9 +41,7 @@ def summary_rows(snap: VisitSnapshot, tr: Translator) -> list[tuple[str, str]]:
         elif field.kind == "photo":
             value = tr("confirm.photo_taken") if case.photo else ""
         elif field.kind == "date" and len(value) == 8 and value.isdigit():  # as forms checked
-            yyyy, mm, dd = value[:4], value[4:6], value[6:]
-            month, day = str(int(mm)), str(int(dd))
-            value = tr("confirm.date", year=yyyy, month=month, day=day, mm=mm, dd=dd)
+            value = tr("confirm.date", year=value[:4], month=value[4:6], day=value[6:])
         elif field.kind == "phone" and len(value) == 11:
             value = f"{value[:3]}****{value[7:]}"
         rows.append((tr.pick(field.label), value))

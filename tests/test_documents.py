@@ -343,12 +343,12 @@ def test_one_month_of_contributions_is_not_one_months(catalogs: Catalogs) -> Non
     assert "Total" in "\n".join(printed.lines) and "1 months" not in "\n".join(printed.lines)
 
 
-def test_an_offline_pension_check_says_it_completes_when_the_network_is_back(
+def test_an_offline_pension_check_says_it_goes_to_the_platform_when_the_network_is_back(
     catalogs: Catalogs,
 ) -> None:
     for language, result, note in (
-        ("zh", "认证结果已受理，待联网完成", "网络恢复后自动完成核验"),
-        ("en", "ResultReceived,completeswhenonline", "completesautomaticallywhenthenetworkisback"),
+        ("zh", "认证结果已受理，待联网核验", "网络恢复后自动上传平台核验"),
+        ("en", "ResultReceived,tobecheckedonline", "goestotheplatformtobechecked"),
     ):
         tr = catalogs.translator(language)
         printout = documents.pension_receipt(tr, "王秀英", MASKED, CASE, AT, "pending", "", SITE)

@@ -173,7 +173,7 @@ def test_a_parent_applies_for_three_things_with_one_form_and_gets_one_receipt(
     key_in(qtbot, kiosk, "13800000002")
     assert kiosk.visit.snapshot.step == "confirm"
     shown = shown_texts(kiosk.window)
-    born = f"{birthday.year}年{birthday.month}月{birthday.day}日"  # a date, not 8 digits
+    born = birthday.strftime("%Y年%m月%d日")  # a date, not 8 digits
     assert {"王小明", "人民医院", "女", born, "138****0002", "440106********1239"} <= set(shown)
     assert [shown[i + 1] for i, text in enumerate(shown) if text == "办理事项"] == [
         "出生医学证明",

@@ -238,7 +238,7 @@ def test_with_the_platform_down_online_services_say_so_and_the_pension_check_is_
     assert f"回执编号：{case_number}" in shown_texts(kiosk.window)
     printed = receipt_text(site)
     assert "养老金领取资格认证回执" in printed and case_number in printed
-    assert "已受理，待联网完成" in printed and "认证通过" not in printed  # she is told the truth
+    assert "已受理，待联网核验" in printed and "认证通过" not in printed  # she is told the truth
     rate_fully(qtbot, kiosk, "基本满意")
 
     # Kept on the kiosk, not at the platform: the authentication and the rating.
