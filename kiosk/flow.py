@@ -245,6 +245,8 @@ class Flow:
                 face = FaceResult(liveness, True, outcome.comparator, jpeg)
                 self.visit.update_case(face=face)
                 self.visit.step_done()
+            elif outcome.code == "no_reference":  # nothing to compare with: trying again won't
+                self.visit.show_notice("face.no_reference")
             elif attempts >= MAX_FACE_ATTEMPTS:
                 self.visit.show_notice("face.go_to_counter")
             else:

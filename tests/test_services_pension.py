@@ -9,6 +9,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import cv2
+import numpy as np
 import pytest
 import requests
 from pytestqt.qtbot import QtBot
@@ -19,8 +21,9 @@ from central.process import CentralProcess
 from devices import face_session
 from devices.camera import Camera
 from devices.face import FaceDetectionUnavailable, FaceDetector
+from devices.idcard.card import RESIDENT
 from devices.sim.faces import Side, turn_script
-from devices.sim.idcard import CITIZENS
+from devices.sim.idcard import CITIZENS, SimCard, text_block, with_check_digit
 from kiosk.config import Config
 from kiosk.visit import Phase
 from offline_queue import wire
@@ -349,3 +352,45 @@ def test_a_face_that_never_turns_times_out_and_help_calls_staff(
     assert "人脸核验" in shown_texts(kiosk.window)
     finish_the_face_check(qtbot, site)  # with staff beside her, she turns as asked
     assert kiosk.visit.snapshot.case.face is not None
+
+
+def test_a_citizen_the_platform_has_no_photo_of_is_sent_to_a_counter(
+    qtbot: QtBot, site: Site
+) -> None:
+    """The platform has nothing to compare her face with: the kiosk says so plainly, instead of
+    asking her to try again and again."""
+    kiosk = site.kiosk
+    stranger = SimCard(
+        "resident unknown to the platform, aged 62",
+        text_block(
+            RESIDENT,
+            {
+                "name": "赵桂兰",
+                "sex": "2",
+                "nation": "01",
+                "birth": "19640101",
+                "address": "北京市东城区东四北大街1号",
+                "number": with_check_digit("11010119640101004"),
+                "authority": "北京市公安局东城分局",
+                "valid_from": "20140101",
+                "valid_to": "20340101",
+            },
+        ),
+        photo=bytes(1024),
+    )
+    site.camera().show_face("nobody")
+    open_catalog_when_online(qtbot, kiosk)
+    tap(qtbot, kiosk, PENSION)
+    tap(qtbot, kiosk, "开始办理")
+    site.id_reader().place(stranger)
+    qtbot.waitUntil(lambda: kiosk.visit.snapshot.step == "verify_face", timeout=WAIT_MS)
+    # What the face step hands on once the liveness challenge is passed: her picture.
+    ok, jpeg = cv2.imencode(".jpg", np.full((480, 480, 3), 128, np.uint8))
+    assert ok
+    kiosk.flow.face_captured(jpeg.tobytes(), "turn_left")
+    qtbot.waitUntil(lambda: kiosk.visit.snapshot.notice is not None, timeout=WAIT_MS)
+    settle(qtbot, kiosk)
+    notice = kiosk.visit.snapshot.notice
+    assert notice is not None and notice.key == "face.no_reference"
+    assert any("平台上没有您的比对照片" in text for text in shown_texts(kiosk.window))
+    assert kiosk.visit.snapshot.step == "verify_face" and not kiosk.visit.snapshot.case.face
