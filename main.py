@@ -26,6 +26,7 @@ from kiosk.events import EventBus
 from kiosk.flow import Backend, Flow
 from kiosk.helpers import HelperDesk, HelperSignIn
 from kiosk.i18n import Catalogs
+from kiosk.logs import LogSettings, configure_logging
 from kiosk.ports import Payload, Runner
 from kiosk.records import RecordBuilder, timestamp
 from kiosk.technician import PinGuard, hash_pin
@@ -116,9 +117,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(LogSettings(), None)  # masked, to stderr, until the config says more
     if args.command == "hash-pin":
         return _hash_pin()
     try:
@@ -127,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"kiosk: config error: {e}", file=sys.stderr)
         return EXIT_CONFIG
+    if not args.tour:
+        configure_logging(config.logging, config.data_dir / "logs")
     if args.tour:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     elif not _display_available():

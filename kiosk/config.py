@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kiosk.i18n import DEFAULT_LANGUAGE, catalog_languages
+from kiosk.logs import LEVELS, LogSettings
 from kiosk.technician import PinHashError, parse_pin_hash
 from kiosk.tomlschema import (
     ConfigError,
@@ -122,6 +123,7 @@ class Config:
     platform_verify_tls: bool
     sync: SyncConfig
     voice: VoiceConfig
+    logging: LogSettings
     data_dir: Path
     services_dir: Path
     devices: Mapping[str, DeviceConfig]
@@ -185,6 +187,29 @@ def _voice(table: TomlTable) -> VoiceConfig:
     )
     table.finish()
     return voice
+
+
+def _logging(table: TomlTable) -> LogSettings:
+    default = LogSettings()
+    levels = table.get("levels", dict, default={})
+    for name, level in levels.items():
+        if level not in LEVELS:
+            raise table.error(f"levels.{name}", f"must be one of {', '.join(LEVELS)}")
+    settings = LogSettings(
+        level=table.get("level", str, default=default.level, check=one_of(LEVELS)),
+        levels=levels,
+        max_bytes=table.get(
+            "max_bytes", int, default=default.max_bytes, check=_at_least(10_000, " bytes")
+        ),
+        backups=table.get(
+            "backups",
+            int,
+            default=default.backups,
+            check=lambda v: None if 1 <= v <= 100 else "must be between 1 and 100",
+        ),
+    )
+    table.finish()
+    return settings
 
 
 def _resolution(value: list[Any]) -> str | None:
@@ -281,6 +306,7 @@ def _parse(path: Path, root: TomlTable) -> Config:
     platform.finish()
     sync = _sync(root.table("sync", required=False))
     voice = _voice(root.table("voice", required=False))
+    log_settings = _logging(root.table("logging", required=False))
 
     data = root.table("data", required=False)
     data_dir = base / data.get("directory", str, default="var", check=non_empty)
@@ -320,6 +346,7 @@ def _parse(path: Path, root: TomlTable) -> Config:
         platform_verify_tls=verify_tls,
         sync=sync,
         voice=voice,
+        logging=log_settings,
         data_dir=data_dir,
         services_dir=services_dir,
         devices=devices,
