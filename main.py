@@ -561,12 +561,34 @@ def _tour(
             replace(config, panel=panel), services, catalogs, scheduler, font, voice=voice
         )
         kiosk.window.resize(*panel.resolution)
+        kiosk.window.use_faces(_tour_faces())
         kiosks.append(kiosk)  # kept alive until the tour is written
         return kiosk.window
 
     written = write_tour(directory, window, services, catalogs.languages, scheduler.now())
     print(f"wrote {len(written)} screenshots to {directory}")
     return 0
+
+
+def _tour_faces() -> FaceSource:
+    """The tour's camera: one picture of the simulated citizen facing it, found in the
+    outline: asked to turn to her left for a face check, to hold still for a photo."""
+    from devices.face_session import FaceProgress
+    from devices.liveness import Guidance
+    from devices.sim.faces import face_frame
+
+    frame = face_frame("front")
+    height, width = frame.shape[:2]
+    size, box = (width, height), (width * 3 // 8, height // 6, width // 4, height // 3)
+
+    def start(challenge: str, on_progress: Callable[[Any], None]) -> Callable[[], None]:
+        if challenge:
+            on_progress(FaceProgress(Guidance.TURN_LEFT, box, size, frame, None, "turn_left"))
+        else:
+            on_progress(FaceProgress(Guidance.HOLD_STILL, box, size, frame, None, "photo"))
+        return lambda: None
+
+    return start
 
 
 def _rotated(panel: Panel) -> Panel:

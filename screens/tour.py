@@ -129,8 +129,6 @@ def step_scenes(service: Service, snap: Callable[..., VisitSnapshot]) -> Iterato
         elif step == "form":
             asked = [f for f in service.fields if not f.prefill]
             for page, field in enumerate(asked):
-                if field.kind == "photo":
-                    continue  # a live camera picture: see the face step
                 yield Scene(f"{name}-{page + 1}-{field.id}", snap(Phase.STEP, **at, page=page))
             phone = next((p for p, f in enumerate(asked) if f.kind == "phone"), None)
             if phone is not None:
