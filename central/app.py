@@ -53,6 +53,7 @@ from offline_queue.wire import (
     FaceCheck,
     FaceComparator,
     FaceVerdict,
+    Health,
     Heartbeat,
     HeartbeatAck,
     KioskList,
@@ -360,6 +361,11 @@ def verify_eid(check: EidCheck, platform: PlatformDep) -> EidVerdict:
     if claims is not None and not platform.storage.first_use(claims.jti, claims.exp, int(now)):
         return EidVerdict(valid=False, code="replayed", expires=verdict.expires)
     return verdict
+
+
+@router.get("/health", summary="Whether the platform answers, and its clock")
+def health() -> Health:
+    return Health(status="ok", time=utc_timestamp())
 
 
 @router.get(

@@ -291,6 +291,14 @@ class FaceVerdict(WireModel):
     detail: str | None = Field(default=None, description="the reason, for people")
 
 
+class Health(WireModel):
+    """The platform answers, and says what time it thinks it is (kiosks check clock skew:
+    e-ID codes and signatures carry times)."""
+
+    status: Literal["ok"]
+    time: Timestamp
+
+
 class FaceComparator(WireModel):
     """The comparator a platform runs, and what it really does."""
 
