@@ -44,6 +44,7 @@ from screens.qt_scheduler import QtScheduler
 from screens.steps import STEP_SCREENS
 from screens.theme import Theme
 from screens.tour import write_tour
+from status_report import StatusWriter
 
 if TYPE_CHECKING:
     from central.process import CentralProcess
@@ -112,6 +113,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("hash-pin", help="read a technician PIN and print its hash for the config")
+    doctor = commands.add_parser(
+        "doctor", help="the kiosk's health in a terminal; exit status 1 when something is wrong"
+    )
+    doctor.add_argument("--json", action="store_true", help="print JSON, for monitoring")
+    # Also after the command (`main.py doctor --config site.toml`); unset, the main one holds.
+    doctor.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
@@ -126,6 +133,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as e:
         print(f"kiosk: config error: {e}", file=sys.stderr)
         return EXIT_CONFIG
+    if args.command == "doctor":
+        from doctor import run
+
+        return run(config, args.json)
     if not args.tour:
         configure_logging(config.logging, config.data_dir / "logs")
     if args.tour:
@@ -185,6 +196,12 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         window.first_painted.connect(
             lambda: _open_queue(config, kiosk, running, outboxes, platforms)
         )
+        status = StatusWriter(
+            config.data_dir,
+            lambda: running[0].supervisor if running else None,
+            lambda: outboxes[0] if outboxes else None,
+        )
+        window.first_painted.connect(status.start)
     width, height = config.panel.resolution
     window.resize(width, height)
     if args.kiosk:
@@ -200,6 +217,8 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         outbox.close()
     for devices in running:
         devices.stop()
+    if not args.exit_after_first_paint:
+        status.stop()
     for platform in platforms or ():
         platform.stop()
     if kiosk.voice is not None:
