@@ -1,5 +1,7 @@
-"""`python main.py doctor [--json]`: the kiosk's health in a terminal (issue 6), for a
-technician over SSH or a monitoring system. Exit status 1 when something needs attention.
+"""`python main.py doctor [--json] [--bundle FILE.zip]`: the kiosk's health in a terminal
+(issue 6), for a technician over SSH or a monitoring system. Exit status 1 when something
+needs attention. A support bundle holds the report, the config without its secrets, the status
+file and the recent logs, every text masked again: no citizen leaves the kiosk in it.
 
 Part of the composition root. It never opens a device or the queue itself: the running kiosk
 owns them and reports them in its status file (status_report.py). It checks the way to the
@@ -10,11 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
+from kiosk.logs import LOG_FILE, mask_personal
 from offline_queue.connectivity import check_platform
 from status_report import EVERY_S, status_path
 
@@ -111,7 +117,37 @@ def text(found: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def run(config: Config, as_json: bool) -> int:
+# A quoted PIN hash (technician, helpers) anywhere in the config: kept out of bundles.
+SECRET = re.compile(r'"scrypt\$[^"]*"')
+
+
+def write_bundle(config: Config, found: dict[str, Any], path: Path) -> list[str]:
+    """The support bundle at `path`; the names of what it holds."""
+    files = {
+        "report.json": json.dumps(found, ensure_ascii=False, indent=1),
+        "report.txt": text(found),
+        "config.toml": SECRET.sub('"<removed>"', config.path.read_text(encoding="utf-8")),
+    }
+    data_dir = config.data_dir.resolve()
+    status = status_path(data_dir)
+    if status.is_file():
+        files["status.json"] = status.read_text(encoding="utf-8")
+    for log in sorted((data_dir / "logs").glob(f"{LOG_FILE}*")):
+        files[f"logs/{log.name}"] = log.read_text(encoding="utf-8", errors="replace")
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        for name, content in files.items():
+            bundle.writestr(name, mask_personal(content))
+    return list(files)
+
+
+def run(config: Config, as_json: bool, bundle: Path | None = None) -> int:
     found = report(config)
     print(json.dumps(found, ensure_ascii=False, indent=1) if as_json else text(found))
+    if bundle is not None:
+        try:
+            names = write_bundle(config, found, bundle)
+        except OSError as error:
+            print(f"doctor: cannot write the bundle {bundle}: {error}", file=sys.stderr)
+            return 2
+        print(f"support bundle {bundle}: {', '.join(names)}", file=sys.stderr)
     return 1 if found["attention"] else 0

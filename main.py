@@ -117,6 +117,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "doctor", help="the kiosk's health in a terminal; exit status 1 when something is wrong"
     )
     doctor.add_argument("--json", action="store_true", help="print JSON, for monitoring")
+    doctor.add_argument(
+        "--bundle", type=Path, metavar="FILE.zip", help="also write a support bundle (no citizen)"
+    )
     # Also after the command (`main.py doctor --config site.toml`); unset, the main one holds.
     doctor.add_argument("--config", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -136,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "doctor":
         from doctor import run
 
-        return run(config, args.json)
+        return run(config, args.json, args.bundle)
     if not args.tour:
         configure_logging(config.logging, config.data_dir / "logs")
     if args.tour:

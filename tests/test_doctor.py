@@ -6,12 +6,18 @@ import json
 import socket
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import pytest
+from pytestqt.qtbot import QtBot
+
 from devices.model import DeviceState
+from kiosk.logs import LOG_FILE, LogSettings, configure_logging
 from status_report import StatusWriter, status_path
 from tests.conftest import ROOT
-from tests.kiosk_site import Site
+from tests.kiosk_site import Site, print_a_certificate
+from tests.test_logs import NAMES, NUMBERS
 from tests.waiting import wait_until
 
 
@@ -99,3 +105,45 @@ def test_a_status_file_from_a_kiosk_that_froze_is_not_believed(tmp_path: Path) -
     found = json.loads(doctor(config, "--json").stdout)
     assert found["kiosk"]["running"] is False
     assert "not running or is stuck" in found["kiosk"]["state"]
+
+
+@pytest.mark.usefixtures("restored_logging")
+def test_a_support_bundle_holds_report_config_and_logs_but_no_citizen_and_no_secret(
+    qtbot: QtBot, site: Site, tmp_path: Path
+) -> None:
+    data = site.config.data_dir
+    configure_logging(LogSettings(level="DEBUG"), data / "logs")
+    supervisor = site.devices.supervisor
+    writer = StatusWriter(data, lambda: supervisor, lambda: site.outbox, 0.2)
+    writer.start()
+    try:
+        print_a_certificate(qtbot, site)
+        # A line some other tool (or an older version) wrote without masking.
+        with (data / "logs" / LOG_FILE).open("a", encoding="utf-8") as log:
+            log.write(f"card of {NUMBERS[0]}, call back 13812345678\n")
+        config = site_config(tmp_path, data, site.central.url)
+        bundle = tmp_path / "support.zip"
+        result = doctor(config, "--bundle", str(bundle))
+    finally:
+        writer.stop()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"support bundle {bundle}" in result.stderr
+    with zipfile.ZipFile(bundle) as opened:
+        names = set(opened.namelist())
+        texts = {name: opened.read(name).decode("utf-8") for name in names}
+    assert {"report.json", "report.txt", "config.toml", "status.json", "logs/kiosk.log"} <= names
+    assert "kiosk.visit: visit ended" in texts["logs/kiosk.log"]
+    assert "138****5678" in texts["logs/kiosk.log"]
+    assert 'pin_hash = "<removed>"' in texts["config.toml"] and "scrypt$" not in "".join(
+        texts.values()
+    )
+    everything = "".join(texts.values())
+    assert not [n for n in NUMBERS if n in everything] and "13812345678" not in everything
+    assert not [name for name in NAMES if name in everything]
+
+
+def test_a_bundle_that_cannot_be_written_is_one_clear_line(tmp_path: Path) -> None:
+    config = site_config(tmp_path, tmp_path / "data", f"http://127.0.0.1:{closed_port()}")
+    result = doctor(config, "--bundle", str(tmp_path / "no-such-folder" / "support.zip"))
+    assert result.returncode == 2
+    assert "doctor: cannot write the bundle" in result.stderr and "Traceback" not in result.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,27 +14,11 @@ from devices.sim.idcard import CITIZENS
 from kiosk.config import ConfigError, load_config
 from kiosk.logs import LOG_FILE, LogSettings, configure_logging, mask_personal
 from tests.conftest import ROOT
-from tests.kiosk_site import Site, open_service
-from tests.test_window import tap
+from tests.kiosk_site import Site, print_a_certificate
 
 CARDS = [parse_text(card.text) for card in CITIZENS]
 NUMBERS = [card.number for card in CARDS]
 NAMES = [card.name for card in CARDS]
-
-
-@pytest.fixture
-def restored_logging() -> Iterator[None]:
-    """configure_logging replaces the root logger's handlers; pytest's own go back after."""
-    root = logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    yield
-    for handler in root.handlers[:]:
-        root.removeHandler(handler)
-        if handler not in handlers:
-            handler.close()
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
 
 
 @pytest.mark.parametrize("number", NUMBERS)
@@ -145,17 +128,7 @@ def test_a_whole_visit_logged_at_debug_names_no_citizen(
 ) -> None:
     path = configure_logging(LogSettings(level="DEBUG"), tmp_path / "logs")
     assert path is not None
-    kiosk = site.kiosk
-    open_service(qtbot, kiosk, "社保参保证明打印")
-    site.id_reader().place(CITIZENS[0])
-    qtbot.waitUntil(lambda: kiosk.visit.snapshot.elder_offer, timeout=15_000)
-    tap(qtbot, kiosk, "不用了")
-    qtbot.waitUntil(lambda: kiosk.visit.snapshot.step == "confirm", timeout=15_000)
-    tap(qtbot, kiosk, "确认办理")
-    tap(qtbot, kiosk, "小票打印")
-    qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase.value == "finish", timeout=15_000)
-    site.printer().wait_for_receipts(1)
-    tap(qtbot, kiosk, "不评价，结束")
+    print_a_certificate(qtbot, site)
     text = path.read_text(encoding="utf-8")
     assert "kiosk.visit: visit ended" in text  # the visit was logged, the platform calls too
     assert not [n for n in NAMES if n in text], "a citizen's name is in the log"
