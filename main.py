@@ -44,6 +44,7 @@ from screens.qt_scheduler import QtScheduler
 from screens.steps import STEP_SCREENS
 from screens.theme import Theme
 from screens.tour import write_tour
+from screens.watchdog import GuiWatchdog, SystemdNotifier
 from status_report import StatusWriter
 
 if TYPE_CHECKING:
@@ -205,6 +206,8 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
             lambda: outboxes[0] if outboxes else None,
         )
         window.first_painted.connect(status.start)
+    watchdog = GuiWatchdog(SystemdNotifier(), parent=window)
+    window.first_painted.connect(watchdog.ready)
     width, height = config.panel.resolution
     window.resize(width, height)
     if args.kiosk:
@@ -215,6 +218,7 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         window.show()
     log.info("kiosk %s at %s is running (%s)", config.kiosk_id, config.site_id, config.mode)
     code = app.exec()
+    watchdog.stopping()
     # Before the interpreter ends, while worker threads can still be joined.
     for outbox in outboxes:
         outbox.close()
