@@ -37,6 +37,7 @@ from screens.app import create_application, quit_on_termination_signals
 from screens.background import BackgroundRunner, run_in_background
 from screens.bridge import CoreBridge
 from screens.context import FaceSource
+from screens.crash import install_crash_handler
 from screens.fonts import INSTALL_HINT, cap_height_ratio, find_cjk_font
 from screens.input_method import prepare_environment
 from screens.main_window import MainWindow, Services
@@ -206,6 +207,7 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
             lambda: outboxes[0] if outboxes else None,
         )
         window.first_painted.connect(status.start)
+    install_crash_handler(window, app.exit)  # an unexpected error: "restarting", exit 70
     watchdog = GuiWatchdog(SystemdNotifier(), parent=window)
     window.first_painted.connect(watchdog.ready)
     width, height = config.panel.resolution

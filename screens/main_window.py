@@ -44,7 +44,7 @@ from screens.technician import CornerTaps, PinOverlay, TechnicianMenu
 from screens.theme import Theme
 from screens.timeout import TimeoutOverlay
 from screens.voice_bar import VoiceBar
-from screens.widgets import Screen
+from screens.widgets import Screen, label
 
 log = logging.getLogger(__name__)
 
@@ -244,6 +244,17 @@ class MainWindow(QWidget):
             self._timeout.present()
             if self._technician is not None:
                 self._technician.raise_()
+
+    def show_restarting(self) -> Overlay:
+        """The kiosk is about to restart after an unexpected error: say so, take every touch."""
+        ctx = self.context(self._snapshot)
+        overlay = Overlay(self, ctx.theme)
+        overlay.column.addWidget(label(ctx.tr("restart.title"), "title"))
+        overlay.column.addWidget(label(ctx.tr("restart.body")))
+        overlay.present()
+        self._close_technician()
+        self._technician = overlay  # kept on top of any other overlay, as the PIN pad is
+        return overlay
 
     # -- technician access ----------------------------------------------------------------
 

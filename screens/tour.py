@@ -39,7 +39,7 @@ OFFLINE = SyncStatus(
 class Scene:
     name: str
     snapshot: VisitSnapshot
-    overlay: str = ""  # "", "technician-pin" or "technician-menu"
+    overlay: str = ""  # "", "technician-pin", "technician-menu" or "restarting"
     portrait_only: bool = True
     sync: SyncStatus | None = None  # the platform's reachability, as the sync worker says
 
@@ -186,6 +186,7 @@ def scenes(services: Sequence[Service], language: str, elder: bool, now: float) 
     yield Scene("timeout", snap(Phase.GUIDE, service=first, warning_until=now + WARNING_SHOWN_S))
     yield Scene("technician-pin", snap(Phase.ATTRACT), overlay="technician-pin")
     yield Scene("technician-menu", snap(Phase.ATTRACT), overlay="technician-menu")
+    yield Scene("restarting", snap(Phase.GUIDE, service=first), overlay="restarting")
 
 
 def show(window: MainWindow, scene: Scene) -> None:
@@ -197,6 +198,8 @@ def show(window: MainWindow, scene: Scene) -> None:
         window.open_technician_pin()
     elif scene.overlay == "technician-menu":
         window.open_technician_pin().unlocked.emit()
+    elif scene.overlay == "restarting":
+        window.show_restarting()
     QApplication.processEvents()
 
 
