@@ -451,6 +451,7 @@ def connect_devices(kiosk: Kiosk, config: Config, devices: Devices) -> None:
     flow.backend = replace(flow.backend, printers=PrintersAdapter(devices.supervisor))
     if cameras:
         window.use_faces(face_source(cameras[0]))
+    window.use_device_statuses(devices.supervisor.statuses)
     window.refresh_availability()
 
 

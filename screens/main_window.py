@@ -32,6 +32,7 @@ from offline_queue.status import SyncStatus
 from screens.attract import AttractScreen
 from screens.catalog import CatalogScreen
 from screens.context import FaceSource, ScreenContext
+from screens.diagnostics import DevicePage, StatusSource
 from screens.elder_offer import ElderOfferScreen
 from screens.finish import FinishScreen
 from screens.guide import GuideScreen
@@ -114,6 +115,7 @@ class MainWindow(QWidget):
         self._corner_taps = CornerTaps(themes[False])
         self._offline_banner = OfflineBanner()
         self._last_prompt: int | None = None  # hash of what was last spoken: no text kept
+        self._device_statuses: StatusSource | None = None
         self._layout.addWidget(self._offline_banner.widget)
         self._snapshot = visit.snapshot
         self.show_snapshot(visit.snapshot)
@@ -268,14 +270,28 @@ class MainWindow(QWidget):
         self._technician = overlay
         return overlay
 
+    def use_device_statuses(self, statuses: StatusSource) -> None:
+        """The devices are up: the technician's menu offers their page."""
+        self._device_statuses = statuses
+
     def _open_technician_menu(self) -> None:
         self._close_technician()
         ctx = self.context(self._snapshot)
-        menu = TechnicianMenu(self, ctx.theme, ctx.tr)
+        menu = TechnicianMenu(self, ctx.theme, ctx.tr, self._device_statuses is not None)
         menu.quit_requested.connect(self.quit_by_technician)
+        menu.devices_requested.connect(self._open_device_page)
         menu.dismissed.connect(self._close_technician)
         menu.present()
         self._technician = menu
+
+    def _open_device_page(self) -> None:
+        assert self._device_statuses is not None
+        self._close_technician()
+        ctx = self.context(self._snapshot)
+        page = DevicePage(self, ctx.theme, ctx.tr, self._device_statuses)
+        page.dismissed.connect(self._close_technician)
+        page.present()
+        self._technician = page
 
     def _close_technician(self) -> None:
         if self._technician is not None:

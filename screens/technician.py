@@ -1,6 +1,6 @@
 """The technician's way in: a hidden gesture, then the PIN on the keypad (DESIGN.md §6, §7).
 
-For now the only technician action is leaving the kiosk; diagnostics come with their issue.
+The menu leads to the device page (screens/diagnostics.py) and lets the technician leave.
 """
 
 from __future__ import annotations
@@ -82,10 +82,13 @@ class PinOverlay(Overlay):
 
 class TechnicianMenu(Overlay):
     quit_requested = Signal()
+    devices_requested = Signal()
     dismissed = Signal()
 
-    def __init__(self, parent: QWidget, theme: Theme, tr: Translator) -> None:
+    def __init__(self, parent: QWidget, theme: Theme, tr: Translator, devices: bool) -> None:
         super().__init__(parent, theme)
         self.column.addWidget(label(tr("technician.menu"), "title"))
+        if devices:  # once the devices are up
+            self.column.addWidget(button(tr("technician.devices"), self.devices_requested.emit))
         self.column.addWidget(button(tr("technician.quit"), self.quit_requested.emit))
         self.column.addWidget(button(tr("technician.back"), self.dismissed.emit, "secondary"))
