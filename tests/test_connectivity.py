@@ -10,6 +10,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -82,21 +83,27 @@ class _Answer(http.server.BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def other_server() -> Iterator[http.server.HTTPServer]:
-    server = http.server.HTTPServer(("127.0.0.1", 0), _Answer)
+@contextmanager
+def serving(server: http.server.HTTPServer) -> Iterator[int]:
+    """`server` answering on its own thread; its port."""
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
 
 
-def test_something_else_at_the_address_is_told_from_the_platform(
-    other_server: http.server.HTTPServer,
-) -> None:
-    url = f"http://127.0.0.1:{other_server.server_address[1]}"
+@pytest.fixture
+def other_server() -> Iterator[int]:
+    with serving(http.server.HTTPServer(("127.0.0.1", 0), _Answer)) as port:
+        yield port
+
+
+def test_something_else_at_the_address_is_told_from_the_platform(other_server: int) -> None:
+    url = f"http://127.0.0.1:{other_server}"
     steps = by_name(check_platform(url))
     assert steps["http"].ok is False and "not as a kiosk platform does" in steps["http"].detail
     _Answer.status = 503
@@ -139,12 +146,8 @@ def tls_server(tmp_path: Path) -> Iterator[int]:
     context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
     server = http.server.HTTPServer(("127.0.0.1", 0), _Answer)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serving(server) as port:
+        yield port
 
 
 @pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # asked for
