@@ -164,10 +164,13 @@ def print_a_certificate(qtbot: QtBot, site: Site) -> None:
     open_service(qtbot, kiosk, "社保参保证明打印")
     site.id_reader().place(CITIZENS[0])
     qtbot.waitUntil(lambda: kiosk.visit.snapshot.elder_offer, timeout=WAIT_MS)
+    settle(qtbot, kiosk)  # the window shows a change one queued event after the visit makes it
     tap(qtbot, kiosk, "不用了")
     qtbot.waitUntil(lambda: kiosk.visit.snapshot.step == "confirm", timeout=WAIT_MS)
+    settle(qtbot, kiosk)
     tap(qtbot, kiosk, "确认办理")
     tap(qtbot, kiosk, "小票打印")
     qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase is Phase.FINISH, timeout=WAIT_MS)
+    settle(qtbot, kiosk)
     site.printer().wait_for_receipts(1)
     tap(qtbot, kiosk, "不评价，结束")
