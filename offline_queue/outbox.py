@@ -126,6 +126,17 @@ class Outbox:
     def stats(self) -> Future[QueueStats]:
         return self._store.stats()
 
+    def sync_now(self) -> None:
+        """Try the platform at once, backoff forgotten (a technician's "sync now")."""
+        self._sync.sync_now()
+
+    def unblock(self) -> Future[None]:
+        """Let sync go on after a technician dealt with what blocked it (the platform's view
+        of the chain, a key conflict); if the cause is still there, it blocks again, saying so."""
+        future = self._store.set_blocked(None)
+        future.add_done_callback(lambda _: self._sync.sync_now())
+        return future
+
     def head(self) -> Future[ChainHead]:
         """The last record queued (seq and hash)."""
         return self._store.head()

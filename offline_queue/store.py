@@ -192,6 +192,10 @@ class QueueStore:
         """Stop sync (the platform found the chain broken) until a technician clears it (None)."""
         return self._submit(lambda: self._set_meta(blocked=reason))
 
+    def retry_now(self) -> Future[None]:
+        """Make every waiting record due now (a technician's "sync now" after a repair)."""
+        return self._submit(self._retry_now)
+
     def purge_acked(self, older_than: timedelta) -> Future[int]:
         """Delete records acked more than `older_than` ago; how many went."""
         if older_than < timedelta(0):
@@ -456,6 +460,11 @@ class QueueStore:
                 [(error, retry, seq) for seq in seqs],
             )
             _upsert_meta(conn, last_error=error)
+
+    def _retry_now(self) -> None:
+        conn, _ = self._connection()
+        with _immediate(conn):
+            conn.execute("UPDATE records SET next_attempt = NULL WHERE state = 'pending'")
 
     def _set_meta(self, **values: str | None) -> None:
         conn, _ = self._connection()

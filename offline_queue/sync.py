@@ -79,6 +79,7 @@ class SyncWorker:
         self._software = software
         self._rng = rng or random.Random()
         self._wake, self._stopping = threading.Event(), threading.Event()
+        self._now_requested = threading.Event()
         self._thread: threading.Thread | None = None
         self._enrolled = False
         self._enrol_after = 0.0  # monotonic time of the next enrolment attempt
@@ -105,7 +106,12 @@ class SyncWorker:
         self._client.close()
 
     def notify(self) -> None:
-        """Something was queued, or a technician asked to sync now: look at once."""
+        """Something was queued: look at once."""
+        self._wake.set()
+
+    def sync_now(self) -> None:
+        """A technician asks: forget the backoff, send a heartbeat and every waiting record."""
+        self._now_requested.set()
         self._wake.set()
 
     def _run(self) -> None:
@@ -121,6 +127,10 @@ class SyncWorker:
     def _step(self) -> float:
         """One round of work; returns how long to wait before the next."""
         now = time.monotonic()
+        if self._now_requested.is_set():
+            self._now_requested.clear()
+            self._failures, self._enrol_after, self._next_heartbeat = 0, now, now
+            self._store.retry_now().result()
         if now >= self._next_purge:
             self._store.purge_acked(self._settings.retention).result()
             self._next_purge = now + self._settings.purge_every_s

@@ -177,6 +177,18 @@ def test_retry_after_is_honoured(kiosk: Kiosk, proxy: Proxy, central: CentralPro
     assert_exactly_once_in_order(central, 1)
 
 
+def test_sync_now_sends_at_once_what_the_backoff_held_back(
+    kiosk: Kiosk, proxy: Proxy, central: CentralProcess
+) -> None:
+    proxy.set_mode(Error(503, headers={"Retry-After": "600"}))
+    kiosk.submit(3)
+    wait_until(lambda: kiosk.outbox.stats().result().next_attempt is not None)
+    proxy.set_mode(None)  # the platform is back; the kiosk would wait ten minutes to see it
+    kiosk.outbox.sync_now()  # a technician's "sync now"
+    wait_until(kiosk.drained, "the queue drained", SYNC_WAIT_S)
+    assert_exactly_once_in_order(central, 3)
+
+
 def test_a_rejected_record_stays_visible_with_its_reason_and_the_rest_goes_on(
     kiosk: Kiosk, central: CentralProcess
 ) -> None:
