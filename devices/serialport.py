@@ -29,3 +29,14 @@ def port_lost(url: str, error: BaseException, doing: str = "lost") -> DeviceFaul
         DeviceState.POWER_OFF,
         Problem("port.unavailable", f"{doing} port {url}: {error}", Notice.DEVICE_UNAVAILABLE),
     )
+
+
+def ports_found() -> list[str]:
+    """The serial ports this machine has now (USB adapters, built-in ports), one line each:
+    device, description and hardware id, for a technician plugging in a reader or a scanner."""
+    from serial.tools import list_ports
+
+    return [
+        f"{port.device}  {port.description}  [{port.hwid}]"
+        for port in sorted(list_ports.comports(), key=lambda p: p.device)
+    ]

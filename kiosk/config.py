@@ -6,6 +6,7 @@ Every problem is reported as one `ConfigError` naming the file, the key and what
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -130,6 +131,36 @@ class Config:
 
     def time_limits_for(self, elder: bool) -> TimeLimits:
         return self.time_limits.scaled(self.elder_time_factor) if elder else self.time_limits
+
+
+SECRET_FIELDS = ("technician_pin_hash",)
+
+
+def in_force(config: Config) -> list[str]:
+    """The config as the kiosk runs it, defaults filled in, one `key = value` line each, for
+    the technician's console; PIN hashes are left out (helpers by staff number only)."""
+    lines: list[str] = []
+
+    def walk(prefix: str, value: object) -> None:
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            for f in dataclasses.fields(value):
+                walk(f"{prefix}{f.name}.", getattr(value, f.name))
+        elif isinstance(value, Mapping) and value:
+            for key, item in value.items():
+                walk(f"{prefix}{key}.", item)
+        else:
+            shown = repr(str(value.resolve()) if isinstance(value, Path) else value)
+            lines.append(f"{prefix.rstrip('.')} = {shown}")
+
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if f.name in SECRET_FIELDS:
+            lines.append(f"{f.name} = <removed>")
+        elif f.name == "helpers":
+            lines.append(f"helpers = staff {', '.join(sorted(value)) or '-'} (PINs removed)")
+        else:
+            walk(f"{f.name}.", value)
+    return lines
 
 
 def load_config(path: Path | str) -> Config:

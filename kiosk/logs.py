@@ -81,3 +81,23 @@ def configure_logging(settings: LogSettings, directory: Path | None) -> Path | N
     file.setFormatter(formatter)
     root.addHandler(file)
     return path
+
+
+TAIL_BYTES = 256_000
+
+
+def recent_lines(directory: Path, count: int = 200) -> list[str]:
+    """The last `count` lines of the kiosk's log (masked once more: a line another tool put
+    there unmasked is caught here too); [] when there is no log file."""
+    path = directory / LOG_FILE
+    try:
+        with path.open("rb") as file:
+            size = file.seek(0, 2)
+            file.seek(max(0, size - TAIL_BYTES))
+            data = file.read()
+    except FileNotFoundError:
+        return []
+    lines = data.decode("utf-8", errors="replace").splitlines()
+    if len(data) == TAIL_BYTES and lines:
+        lines = lines[1:]  # the first was cut by the tail
+    return [mask_personal(line) for line in lines[-count:]]

@@ -109,11 +109,11 @@ class RecordBuilder:
             },
         )
 
-    def audit(self, action: str, staff_id: str, now: datetime) -> Record:
-        return (
-            "audit",
-            {"site_id": self.site_id, "action": action, "staff_id": staff_id, "at": timestamp(now)},
-        )
+    def audit(self, action: str, staff_id: str, now: datetime, detail: str = "") -> Record:
+        payload = {"site_id": self.site_id, "action": action, "staff_id": staff_id}
+        if detail:
+            payload["detail"] = detail
+        return ("audit", {**payload, "at": timestamp(now)})
 
     def _common(self, service: Service, case: Case, now: datetime) -> dict[str, Any]:
         payload: dict[str, Any] = {
