@@ -20,8 +20,10 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QCoreApplication, Qt
 
 from adapters import printouts, site_calendar
+from console_tools import site_tools, with_devices, with_queue
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config, ConfigError, Panel, load_config
+from kiosk.console import TechnicianAction, TechnicianConsole
 from kiosk.events import EventBus
 from kiosk.flow import Backend, Flow
 from kiosk.helpers import HelperDesk, HelperSignIn
@@ -370,7 +372,8 @@ def start_devices_and_queue(kiosk: Kiosk, config: Config) -> tuple[Devices, Outb
 
 def connect_queue(kiosk: Kiosk, config: Config, outbox: Outbox) -> None:
     """Give the flow engine the platform, the queue and the numbering, and queue what the
-    visit reports (ratings, assist requests, helpers signing in) as records."""
+    visit reports (ratings, assist requests, helpers signing in, the technician's actions) as
+    records; and the technician's console its queue page."""
     from adapters import PlatformAdapter, RecordsAdapter
     from kiosk.numbering import Numbering
     from offline_queue.eid_check import EidChecker
@@ -418,6 +421,12 @@ def connect_queue(kiosk: Kiosk, config: Config, outbox: Outbox) -> None:
             builder.audit("helper_sign_in" if e.ok else "helper_sign_in_failed", e.staff_id, now())
         ),
     )
+    bus.subscribe(
+        TechnicianAction,
+        lambda e: queue(builder.audit(e.action, "technician", now(), e.detail)),
+    )
+    console = kiosk.window.console
+    console.tools = with_queue(console.tools, outbox)
     flow.backend = replace(flow.backend, platform=platform, records=records, numbering=numbering)
     kiosk.window.refresh_availability()
 
@@ -451,7 +460,7 @@ def connect_devices(kiosk: Kiosk, config: Config, devices: Devices) -> None:
     flow.backend = replace(flow.backend, printers=PrintersAdapter(devices.supervisor))
     if cameras:
         window.use_faces(face_source(cameras[0]))
-    window.use_device_statuses(devices.supervisor.statuses)
+    window.console.tools = with_devices(window.console.tools, devices.supervisor)
     window.refresh_availability()
 
 
@@ -537,7 +546,8 @@ def build_kiosk(
     visit.attach(flow, clock=lambda: timestamp(datetime.now(UTC)))
     ratio = cap_height_ratio(font_family)
     themes = {elder: Theme(config.panel, elder, font_family, ratio) for elder in (False, True)}
-    guard = PinGuard(config.technician_pin_hash, scheduler)
+    console = TechnicianConsole(PinGuard(config.technician_pin_hash, scheduler), bus)
+    console.tools = site_tools(config)
     helpers = HelperDesk(config.helpers, scheduler, bus)
     window = MainWindow(
         visit,
@@ -545,7 +555,7 @@ def build_kiosk(
         themes,
         STEP_SCREENS,
         scheduler,
-        guard,
+        console,
         kiosk_mode,
         Services(flow=flow, helpers=helpers),
     )
@@ -577,8 +587,10 @@ def _tour(
     directory: Path, config: Config, services: list[Service], catalogs: Catalogs, font: str
 ) -> int:
     from screens.voice import RecordingEngine, Voice
+    from tour_console import tour_tools
 
     scheduler = ManualScheduler()
+    console_tools = tour_tools(config)
     portrait = config.panel if config.panel.portrait else _rotated(config.panel)
     kiosks: list[Kiosk] = []
 
@@ -591,6 +603,7 @@ def _tour(
         )
         kiosk.window.resize(*panel.resolution)
         kiosk.window.use_faces(_tour_faces())
+        kiosk.window.console.tools = console_tools
         kiosks.append(kiosk)  # kept alive until the tour is written
         return kiosk.window
 

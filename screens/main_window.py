@@ -22,17 +22,17 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
+from kiosk.console import TechnicianConsole
 from kiosk.flow import Flow
 from kiosk.helpers import HelperDesk
 from kiosk.i18n import Catalogs
-from kiosk.technician import PinGuard
 from kiosk.timers import Scheduler
 from kiosk.visit import Phase, Visit, VisitSnapshot
 from offline_queue.status import SyncStatus
 from screens.attract import AttractScreen
 from screens.catalog import CatalogScreen
+from screens.console.page import ConsolePage, PageSetup
 from screens.context import FaceSource, ScreenContext
-from screens.diagnostics import DevicePage, StatusSource
 from screens.elder_offer import ElderOfferScreen
 from screens.finish import FinishScreen
 from screens.guide import GuideScreen
@@ -89,7 +89,7 @@ class MainWindow(QWidget):
         themes: Mapping[bool, Theme],  # by elder mode
         step_screens: Mapping[str, ScreenFactory],
         scheduler: Scheduler,
-        pin_guard: PinGuard,
+        console: TechnicianConsole,
         kiosk_mode: bool,
         services: Services = Services(),
     ) -> None:
@@ -97,7 +97,8 @@ class MainWindow(QWidget):
         self.setObjectName("MainWindow")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.visit, self._catalogs, self._themes = visit, catalogs, themes
-        self._step_screens, self._scheduler, self._pin_guard = step_screens, scheduler, pin_guard
+        self._step_screens, self._scheduler = step_screens, scheduler
+        self.console = console
         self._kiosk_mode = kiosk_mode
         self._services = services
         self._may_close = not kiosk_mode
@@ -115,7 +116,6 @@ class MainWindow(QWidget):
         self._corner_taps = CornerTaps(themes[False])
         self._offline_banner = OfflineBanner()
         self._last_prompt: int | None = None  # hash of what was last spoken: no text kept
-        self._device_statuses: StatusSource | None = None
         self._layout.addWidget(self._offline_banner.widget)
         self._snapshot = visit.snapshot
         self.show_snapshot(visit.snapshot)
@@ -263,44 +263,69 @@ class MainWindow(QWidget):
     def open_technician_pin(self) -> PinOverlay:
         self._close_technician()
         ctx = self.context(self._snapshot)
-        overlay = PinOverlay(self, ctx.theme, ctx.tr, self._pin_guard)
-        overlay.unlocked.connect(self._open_technician_menu)
+        overlay = PinOverlay(self, ctx.theme, ctx.tr, self.console)
+        overlay.unlocked.connect(self._enter_console)
         overlay.dismissed.connect(self._close_technician)
         overlay.present()
         self._technician = overlay
         return overlay
 
-    def use_device_statuses(self, statuses: StatusSource) -> None:
-        """The devices are up: the technician's menu offers their page."""
-        self._device_statuses = statuses
+    def _enter_console(self) -> None:
+        # A citizen's visit under the console ends: the technician sees nothing of it.
+        if self.visit.snapshot.phase is not Phase.ATTRACT:
+            self.visit.cancel()
+        self.open_technician_menu()
 
-    def _open_technician_menu(self) -> None:
-        self._close_technician()
-        ctx = self.context(self._snapshot)
-        menu = TechnicianMenu(self, ctx.theme, ctx.tr, self._device_statuses is not None)
+    def open_technician_menu(self) -> TechnicianMenu:
+        from screens.console.navigation import menu_pages
+
+        # The console is the technician's: the normal sizes, whatever mode the kiosk was in.
+        tr = self.context(self._snapshot).tr
+        menu = TechnicianMenu(self, self._themes[False], tr, menu_pages(self.console))
+        menu.page_requested.connect(self.open_console_page)
         menu.quit_requested.connect(self.quit_by_technician)
-        menu.devices_requested.connect(self._open_device_page)
-        menu.dismissed.connect(self._close_technician)
-        menu.present()
-        self._technician = menu
+        menu.dismissed.connect(self._leave_console)
+        self._show_technician(menu)
+        return menu
 
-    def _open_device_page(self) -> None:
-        assert self._device_statuses is not None
+    def open_console_page(self, page: str, device: str = "") -> ConsolePage:
+        """A page of the technician's console (screens/console/); back leads to the menu."""
+        from screens.console.devices import DeviceDetailPage, DeviceListPage
+        from screens.console.navigation import build_page
+
+        tr = self.context(self._snapshot).tr
+        shown = build_page(page, PageSetup(self, self._themes[False], tr, self.console), device)
+        shown.back.connect(self.open_technician_menu)
+        if isinstance(shown, DeviceListPage):
+            shown.device_chosen.connect(lambda name: self.open_console_page("devices", name))
+        if isinstance(shown, DeviceDetailPage):
+            shown.preview_requested.connect(lambda name: self.open_console_page("camera", name))
+        self.console.record("page_opened", f"{page} {device}".strip())
+        self._show_technician(shown)
+        return shown
+
+    def _show_technician(self, overlay: Overlay) -> None:
         self._close_technician()
-        ctx = self.context(self._snapshot)
-        page = DevicePage(self, ctx.theme, ctx.tr, self._device_statuses)
-        page.dismissed.connect(self._close_technician)
-        page.present()
-        self._technician = page
+        overlay.present()
+        self._technician = overlay
+
+    def _leave_console(self) -> None:
+        self.console.record("console_left")
+        self._close_technician()
+        if self.visit.snapshot.phase is not Phase.ATTRACT:
+            self.visit.cancel()
 
     def _close_technician(self) -> None:
         if self._technician is not None:
+            if isinstance(self._technician, ConsolePage) and self._technician.is_open:
+                self._technician.is_open = False
+                self._technician.closing()  # stop its timers and camera before it goes
             self._technician.hide()
             self._technician.deleteLater()
             self._technician = None
 
     def quit_by_technician(self) -> None:
-        log.warning("kiosk closed by the technician")
+        self.console.record("kiosk_quit")
         self._may_close = True
         self.close()
         QApplication.quit()

@@ -13,7 +13,7 @@ class Overlay(QWidget):
         super().__init__(parent)
         self.setObjectName("Scrim")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
-        outer = QVBoxLayout(self)
+        self.outer = outer = QVBoxLayout(self)
         margin = theme.margin_px
         outer.setContentsMargins(margin, margin, margin, margin)
         self.dialog = QWidget()

@@ -1,24 +1,22 @@
 """The technician's way in: a hidden gesture, then the PIN on the keypad (DESIGN.md §6, §7).
 
-The menu leads to the device page (screens/diagnostics.py) and lets the technician leave.
+The menu leads to the console's pages (screens/console/) and lets the technician leave.
 """
 
 from __future__ import annotations
 
-import logging
 import math
+from functools import partial
 
 from PySide6.QtCore import QElapsedTimer, QPoint, QRect, Signal
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
+from kiosk.console import TechnicianConsole
 from kiosk.i18n import Translator
-from kiosk.technician import PinGuard
 from screens.keypad import Keypad
 from screens.overlay import Overlay
 from screens.theme import Theme
 from screens.widgets import button, label
-
-log = logging.getLogger(__name__)
 
 GESTURE_TAPS = 5
 GESTURE_WINDOW_MS = 3000
@@ -51,9 +49,11 @@ class PinOverlay(Overlay):
     unlocked = Signal()
     dismissed = Signal()
 
-    def __init__(self, parent: QWidget, theme: Theme, tr: Translator, guard: PinGuard) -> None:
+    def __init__(
+        self, parent: QWidget, theme: Theme, tr: Translator, console: TechnicianConsole
+    ) -> None:
         super().__init__(parent, theme)
-        self._tr, self._guard = tr, guard
+        self._tr, self._console = tr, console
         self.column.addWidget(label(tr("technician.title"), "title"))
         self.message = label(tr("technician.prompt"))
         self.column.addWidget(self.message)
@@ -64,16 +64,14 @@ class PinOverlay(Overlay):
         self._show_lock()
 
     def _check(self, pin: str) -> None:
-        if self._guard.attempt(pin):
-            log.warning("technician PIN accepted")
+        if self._console.enter(pin):  # logged and audited, as is a refusal
             self.unlocked.emit()
             return
-        log.warning("technician PIN refused")
         if not self._show_lock():
             self.message.setText(self._tr("technician.wrong"))
 
     def _show_lock(self) -> bool:
-        locked = self._guard.locked_for()
+        locked = self._console.locked_for()
         if locked > 0:
             self.message.setText(self._tr("technician.locked", minutes=math.ceil(locked / 60)))
         self.keypad.setEnabled(locked == 0)
@@ -81,14 +79,18 @@ class PinOverlay(Overlay):
 
 
 class TechnicianMenu(Overlay):
+    page_requested = Signal(str)  # a page of screens/console/
     quit_requested = Signal()
-    devices_requested = Signal()
     dismissed = Signal()
 
-    def __init__(self, parent: QWidget, theme: Theme, tr: Translator, devices: bool) -> None:
+    def __init__(self, parent: QWidget, theme: Theme, tr: Translator, pages: list[str]) -> None:
         super().__init__(parent, theme)
         self.column.addWidget(label(tr("technician.menu"), "title"))
-        if devices:  # once the devices are up
-            self.column.addWidget(button(tr("technician.devices"), self.devices_requested.emit))
-        self.column.addWidget(button(tr("technician.quit"), self.quit_requested.emit))
+        grid = QGridLayout()
+        grid.setSpacing(theme.gap_px)
+        for index, page in enumerate(pages):
+            go = button(tr(f"console.page.{page}"), partial(self.page_requested.emit, page))
+            grid.addWidget(go, index // 2, index % 2)
+        self.column.addLayout(grid)
+        self.column.addWidget(button(tr("technician.quit"), self.quit_requested.emit, "secondary"))
         self.column.addWidget(button(tr("technician.back"), self.dismissed.emit, "secondary"))

@@ -6,6 +6,7 @@ the pictures a person looks at and the screens the tests measure are the same.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -39,7 +40,9 @@ OFFLINE = SyncStatus(
 class Scene:
     name: str
     snapshot: VisitSnapshot
-    overlay: str = ""  # "", "technician-pin", "technician-menu" or "restarting"
+    # "", "technician-pin", "technician-menu", "restarting", or a console page:
+    # "console:<page>[:<device>[:<check level>]]"
+    overlay: str = ""
     portrait_only: bool = True
     sync: SyncStatus | None = None  # the platform's reachability, as the sync worker says
 
@@ -185,8 +188,27 @@ def scenes(services: Sequence[Service], language: str, elder: bool, now: float) 
     yield Scene("offline", snap(Phase.CATALOG), portrait_only=False, sync=OFFLINE)
     yield Scene("timeout", snap(Phase.GUIDE, service=first, warning_until=now + WARNING_SHOWN_S))
     yield Scene("technician-pin", snap(Phase.ATTRACT), overlay="technician-pin")
-    yield Scene("technician-menu", snap(Phase.ATTRACT), overlay="technician-menu")
     yield Scene("restarting", snap(Phase.GUIDE, service=first), overlay="restarting")
+    if elder:  # the console is the technician's, always at the normal sizes
+        return
+    yield Scene("technician-menu", snap(Phase.ATTRACT), overlay="technician-menu")
+    for name, overlay in CONSOLE_SCENES:
+        yield Scene(
+            name, snap(Phase.ATTRACT), overlay=overlay, portrait_only=name != "console-devices"
+        )
+
+
+CONSOLE_SCENES = (
+    ("console-devices", "console:devices"),
+    ("console-device", "console:devices:receipt_printer:external"),
+    ("console-camera", "console:camera:camera"),
+    ("console-ports", "console:ports"),
+    ("console-queue", "console:queue"),
+    ("console-platform", "console:platform"),
+    ("console-logs", "console:logs"),
+    ("console-config", "console:config"),
+)
+CONSOLE_SETTLE_S = 3.0  # how long a console page may take to show what its workers read
 
 
 def show(window: MainWindow, scene: Scene) -> None:
@@ -200,7 +222,23 @@ def show(window: MainWindow, scene: Scene) -> None:
         window.open_technician_pin().unlocked.emit()
     elif scene.overlay == "restarting":
         window.show_restarting()
+    elif scene.overlay.startswith("console:"):
+        show_console_page(window, *scene.overlay.split(":")[1:])
     QApplication.processEvents()
+
+
+def show_console_page(window: MainWindow, page: str, device: str = "", check: str = "") -> None:
+    """Open a console page, run a device's check if asked, and wait for what it reads."""
+    from screens.console.devices import DeviceDetailPage
+
+    shown = window.open_console_page(page, device)
+    if check and isinstance(shown, DeviceDetailPage):
+        shown.check(check)
+    deadline = time.monotonic() + CONSOLE_SETTLE_S
+    camera_frames = 0.0 if page != "camera" else time.monotonic() + 1.2  # a rate to show
+    while time.monotonic() < deadline and (shown.pending or time.monotonic() < camera_frames):
+        QApplication.processEvents()
+        time.sleep(0.01)
 
 
 def write_tour(

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import pytest
 
+import main
 from kiosk.catalog import Service
+from kiosk.config import load_config
+from kiosk.console import ConsoleTools
 from kiosk.i18n import Catalogs
 from screens.tour import scenes, show
 from tests import screen_checks as checks
@@ -23,9 +26,18 @@ IDS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def console_tools() -> ConsoleTools:
+    """The tour's console, so the console pages measured hold what the pictures show."""
+    from tour_console import tour_tools
+
+    return tour_tools(load_config(main.DEFAULT_CONFIG))
+
+
 @pytest.mark.parametrize(("portrait", "language", "elder"), COMBINATIONS, ids=IDS)
 def test_every_screen_meets_the_accessibility_rules(
     make_kiosk,
+    console_tools: ConsoleTools,
     services: list[Service],
     catalogs: Catalogs,
     portrait: bool,
@@ -40,6 +52,7 @@ def test_every_screen_meets_the_accessibility_rules(
     for scene in scenes(services, language, elder, now=0.0):
         kiosk = make_kiosk(portrait=portrait)
         window = kiosk.window
+        window.console.tools = console_tools
         show(window, scene)
         theme = window.context(scene.snapshot).theme
         found = (
