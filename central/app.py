@@ -41,6 +41,7 @@ from offline_queue.wire import (
     Batch,
     BatchResult,
     Citizen,
+    CitizenApplications,
     DocumentCheck,
     DocumentVerdict,
     EidCheck,
@@ -57,6 +58,7 @@ from offline_queue.wire import (
     Heartbeat,
     HeartbeatAck,
     KioskList,
+    PendingApplication,
     Problem,
     QueueStatus,
     mask_id_number,
@@ -325,6 +327,30 @@ def get_citizen(
             404, "unknown_citizen", f"no citizen {mask_id_number(id_number)} on the platform"
         )
     return found
+
+
+@router.get(
+    "/citizens/{id_number}/applications",
+    summary="A citizen's applications no service window has taken in yet (signed)",
+    responses=problems({400: INVALID, 401: UNSIGNED}),
+)
+def citizen_applications(
+    id_number: Annotated[
+        str, Path(pattern=ID_NUMBER_PATTERN, description="18 characters, GB 11643")
+    ],
+    kiosk_id: SignedKiosk,
+    platform: PlatformDep,
+) -> CitizenApplications:
+    problem = id_number_problem(id_number)
+    if problem is not None:
+        raise ProblemError(400, "invalid_request", f"id_number: {problem}")
+    found = platform.storage.pending_applications(id_number)
+    return CitizenApplications(
+        applications=[
+            PendingApplication(case_number=case, service_id=service, submitted=created)
+            for case, service, created in found
+        ]
+    )
 
 
 @router.get("/eid/keys", summary="The e-ID issuer's public keys")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from offline_queue.wire import BusinessQueue
+from offline_queue.wire import MAX_WAITING_LISTED, BusinessQueue
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,18 +20,27 @@ class Issued:
 
 
 def tally(issued: Iterable[Issued], called: Iterable[str]) -> list[BusinessQueue]:
-    """One queue per business, in name order: tickets waiting and the one issued last."""
+    """One queue per business, in name order: the tickets waiting, first issued first, and
+    the one issued last."""
     done = set(called)
-    waiting: dict[str, set[str]] = {}
+    waiting: dict[str, dict[str, Issued]] = {}
     last: dict[str, Issued] = {}
     for ticket in issued:
-        waiting.setdefault(ticket.business, set())
+        waiting.setdefault(ticket.business, {})
         if ticket.ticket not in done:
-            waiting[ticket.business].add(ticket.ticket)
+            waiting[ticket.business][ticket.ticket] = ticket
         latest = last.get(ticket.business)
         if latest is None or (ticket.created, ticket.ticket) > (latest.created, latest.ticket):
             last[ticket.business] = ticket
-    return [
-        BusinessQueue(business=business, waiting=len(waiting[business]), last_ticket=ticket.ticket)
-        for business, ticket in sorted(last.items())
-    ]
+    queues = []
+    for business, ticket in sorted(last.items()):
+        order = sorted(waiting[business].values(), key=lambda t: (t.created, t.ticket))
+        queues.append(
+            BusinessQueue(
+                business=business,
+                waiting=len(order),
+                last_ticket=ticket.ticket,
+                waiting_tickets=[t.ticket for t in order[:MAX_WAITING_LISTED]],
+            )
+        )
+    return queues

@@ -348,6 +348,31 @@ class Storage:
         ]
         return issued, [row[2] for row in rows if row[0] == "ticket_call"]
 
+    def pending_applications(self, id_number: str) -> list[tuple[str, str, str]]:
+        """(case number, service id, created) of the citizen's accepted applications that no
+        `case_closure` has taken in, oldest first. A bundle's items count one by one."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT coalesce(json_extract(payload, '$.item_case_number'),"
+                " json_extract(payload, '$.case_number')),"
+                " json_extract(payload, '$.service_id'), created FROM records"
+                " WHERE kind = 'application' AND status = 'accepted'"
+                " AND json_extract(payload, '$.subject.id_number') = ? ORDER BY created",
+                (id_number,),
+            ).fetchall()
+            taken = {
+                row[0]
+                for row in db.execute(
+                    "SELECT j.value FROM records r, json_each(r.payload, '$.accepted') j"
+                    " WHERE r.kind = 'case_closure' AND r.status = 'accepted'"
+                )
+            }
+        return [
+            (case, service, created)
+            for case, service, created in rows
+            if isinstance(case, str) and isinstance(service, str) and case not in taken
+        ]
+
     # --- citizens --------------------------------------------------------------------------
 
     def add_citizens_if_none(self, citizens: list[Citizen]) -> None:

@@ -95,6 +95,11 @@ class PlatformClient:
         path = f"/citizens/{quote(id_number, safe='')}"
         return self._call("GET", path, None, wire.Citizen, signed=True)
 
+    def applications(self, id_number: str) -> wire.CitizenApplications:
+        """The citizen's applications no service window has taken in yet."""
+        path = f"/citizens/{quote(id_number, safe='')}/applications"
+        return self._call("GET", path, None, wire.CitizenApplications, signed=True)
+
     def eid_keys(self) -> wire.EidKeys:
         return self._call("GET", "/eid/keys", None, wire.EidKeys)
 

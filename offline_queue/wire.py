@@ -308,11 +308,18 @@ class FaceComparator(WireModel):
 
 # --- ticket queues ---------------------------------------------------------------------------
 
+MAX_WAITING_LISTED = 200
+
 
 class BusinessQueue(WireModel):
     business: str
     waiting: int = Field(ge=0, description="tickets issued and not yet called")
     last_ticket: str = Field(description="the ticket issued last")
+    waiting_tickets: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_WAITING_LISTED,
+        description="the tickets waiting, first issued first (at most 200)",
+    )
 
 
 class QueueStatus(WireModel):
@@ -321,6 +328,19 @@ class QueueStatus(WireModel):
 
     date: Date
     queues: list[BusinessQueue] = Field(description="one per business with tickets that day")
+
+
+class PendingApplication(WireModel):
+    case_number: str = Field(max_length=64)
+    service_id: str = Field(max_length=64)
+    submitted: str = Field(description="when the kiosk made it")
+
+
+class CitizenApplications(WireModel):
+    """A citizen's applications at the platform that no service window has taken in yet
+    (a `case_closure` record lists the case numbers it took in)."""
+
+    applications: list[PendingApplication]
 
 
 # --- kiosk-signed documents ------------------------------------------------------------------

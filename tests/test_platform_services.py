@@ -21,6 +21,7 @@ from pydantic import JsonValue, ValidationError
 
 from central.fault_proxy import FaultProxy, Hang, Malformed
 from central.process import CentralProcess
+from devices.sim.idcard import with_check_digit
 from offline_queue import wire
 from offline_queue.client import PlatformClient, PlatformFault, Refused, Unreachable
 from offline_queue.outbox import Outbox, QueuePaths
@@ -259,11 +260,61 @@ def test_waiting_tickets_are_those_of_the_site_and_day_not_yet_called(
         status = client.queues(site, DAY)
         assert status.date == DAY
         assert [q.model_dump() for q in status.queues] == [
-            {"business": "household", "waiting": 0, "last_ticket": "B001"},
-            {"business": "social-security", "waiting": 2, "last_ticket": "A003"},
+            {"business": "household", "waiting": 0, "last_ticket": "B001", "waiting_tickets": []},
+            {
+                "business": "social-security",
+                "waiting": 2,
+                "last_ticket": "A003",
+                "waiting_tickets": ["A002", "A003"],  # first issued first: a window calls A002
+            },
         ]
         assert client.queues(site, "2026-11-23").queues == []
         assert client.queues("no such site", DAY).queues == []
+    finally:
+        client.close()
+
+
+def test_a_citizens_pending_applications_are_those_no_window_took_in(
+    platform: CentralProcess,
+) -> None:
+    kiosk = ChainKiosk(site_id=f"朝阳区 {time.monotonic_ns()}")
+    kiosk.enrol(platform.url)
+    citizen = with_check_digit("11010519491231002")
+    other = with_check_digit("11010519500101003")
+
+    def application(case: str, who: str, **more: Any) -> tuple[str, dict[str, Any]]:
+        subject = {"id_number": who, "name": "测试", "card_type": "resident"}
+        payload = {"case_number": case, "service_id": "elder-card", "subject": subject}
+        return ("application", {**payload, **more})
+
+    bundle = {"bundle": ["K-9-0002-1", "K-9-0002-2"]}
+    assert (
+        send(
+            platform.url,
+            kiosk,
+            [
+                application("K-9-0001", citizen),
+                application(
+                    "K-9-0002", citizen, item="birth", item_case_number="K-9-0002-1", **bundle
+                ),
+                application(
+                    "K-9-0002", citizen, item="hukou", item_case_number="K-9-0002-2", **bundle
+                ),
+                application("K-9-0003", other),
+                ("case_closure", {"case_number": "W-5-0001", "accepted": ["K-9-0002-1"]}),
+            ],
+        )
+        == ["accepted"] * 5
+    )
+    client = PlatformClient(platform.url, kiosk.kiosk_id, kiosk.key)
+    try:
+        pending = client.applications(citizen).applications
+        assert [a.case_number for a in pending] == ["K-9-0001", "K-9-0002-2"]
+        assert {a.service_id for a in pending} == {"elder-card"}
+        assert client.applications(with_check_digit("11010519600101004")).applications == []
+        with pytest.raises(Refused) as refused:
+            client.applications(citizen[:-1] + ("1" if citizen[-1] == "0" else "0"))
+        assert refused.value.status == 400
     finally:
         client.close()
 
@@ -295,7 +346,9 @@ def test_ticket_records_without_their_fields_are_refused_with_a_reason(
     client = PlatformClient(platform.url, kiosk.kiosk_id, kiosk.key)
     try:
         assert client.queues(kiosk.site_id, DAY).queues == [
-            wire.BusinessQueue(business="pension", waiting=1, last_ticket="C001")
+            wire.BusinessQueue(
+                business="pension", waiting=1, last_ticket="C001", waiting_tickets=["C001"]
+            )
         ]
     finally:
         client.close()
