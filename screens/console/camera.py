@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QLabel, QSizePolicy
+from shiboken6 import isValid
 
 from kiosk.logs import mask_personal
 from screens.console.page import ConsolePage, PageSetup, show_raw
@@ -77,6 +78,9 @@ class CameraPreviewPage(ConsolePage):
 
     def _on_frame(self, event: Any) -> None:
         """On the camera's thread: count the frame, and pass it on unless one is waiting."""
+        if not isValid(self):  # the window went without closing the page
+            self._stop()
+            return
         now = time.monotonic()
         self._arrived.append(now)
         while self._arrived and now - self._arrived[0] > FPS_WINDOW_S:

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QScroller, QWidget
+from shiboken6 import isValid
 
 from kiosk.console import TechnicianConsole
 from kiosk.i18n import Translator
@@ -63,15 +64,19 @@ class ConsolePage(Overlay):
         done: Callable[[T], None],
         failed: Callable[[Exception], None],
     ) -> None:
+        # The window may have been destroyed meanwhile (the kiosk stopping) without the page
+        # being closed: then nothing of it may be touched.
         def deliver(result: T) -> None:
-            self.pending -= 1
-            if self.is_open:
-                done(result)
+            if isValid(self):
+                self.pending -= 1
+                if self.is_open:
+                    done(result)
 
         def fail(error: Exception) -> None:
-            self.pending -= 1
-            if self.is_open:
-                failed(error)
+            if isValid(self):
+                self.pending -= 1
+                if self.is_open:
+                    failed(error)
 
         self.pending += 1
         run_in_background(name, work, deliver, fail)
@@ -124,6 +129,7 @@ class Table(QWidget):
         for row, cells in enumerate(rows):
             for column, cell in enumerate(cells):
                 self.grid.addWidget(cell, row, column)
+                cell.show()  # now, not on the next turn of the event loop
         if stretch_column >= 0:
             self.grid.setColumnStretch(stretch_column, 1)
         for row in range(self.grid.rowCount()):  # rows keep their height; the rest is below
