@@ -105,6 +105,17 @@ class VoiceConfig:
 
 
 @dataclass(frozen=True)
+class WindowConfig:
+    """A staffed service window (`mode = "window"`, issue 7)."""
+
+    number: str  # as the hall calls it: "5"
+    staff_id: str
+    staff_name: str
+    staff_photo: Path | None  # shown to citizens while the window is idle
+    prefixes: tuple[str, ...]  # the ticket prefixes served, in order
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     site_id: str
@@ -128,6 +139,7 @@ class Config:
     data_dir: Path
     services_dir: Path
     devices: Mapping[str, DeviceConfig]
+    window: WindowConfig | None = None  # present when mode is "window"
 
     def time_limits_for(self, elder: bool) -> TimeLimits:
         return self.time_limits.scaled(self.elder_time_factor) if elder else self.time_limits
@@ -350,6 +362,7 @@ def _parse(path: Path, root: TomlTable) -> Config:
     devices_t = root.table("devices", required=False)
     devices = {name: _device(devices_t, name) for name in list(devices_t.data)}
     devices_t.finish()
+    window = _window(root.table("window")) if mode == "window" else None
     root.finish()
 
     if language not in catalog_languages():
@@ -381,7 +394,27 @@ def _parse(path: Path, root: TomlTable) -> Config:
         data_dir=data_dir,
         services_dir=services_dir,
         devices=devices,
+        window=window,
     )
+
+
+def _window(table: TomlTable) -> WindowConfig:
+    photo = table.get("staff_photo", str, default="")
+    prefixes = table.get("prefixes", list, check=_prefixes)
+    window = WindowConfig(
+        number=table.get("number", str, check=non_empty),
+        staff_id=table.get("staff_id", str, check=non_empty),
+        staff_name=table.get("staff_name", str, check=non_empty),
+        staff_photo=Path(table.file).parent / photo if photo else None,
+        prefixes=tuple(prefixes),
+    )
+    table.finish()
+    return window
+
+
+def _prefixes(value: list[Any]) -> str | None:
+    ok = value and all(isinstance(v, str) and v.isascii() and v.isupper() for v in value)
+    return None if ok else 'must list ticket prefixes in capitals, e.g. ["A", "B"]'
 
 
 def _device(devices: TomlTable, name: str) -> DeviceConfig:

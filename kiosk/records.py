@@ -98,6 +98,65 @@ class RecordBuilder:
             payload["audit"] = _audit(audit)
         return ("rating", payload)
 
+    # -- a service window (kiosk/counter.py) ----------------------------------------------
+
+    def ticket_call(
+        self, ticket: str, window: str, staff_id: str, action: str, now: datetime, **more: str
+    ) -> Record:
+        """`action`: call, recall, skip or transfer (with `to_window`); `source` says where a
+        called ticket came from: the platform's queue, or the window's own count offline."""
+        payload = {
+            "site_id": self.site_id,
+            "ticket": ticket,
+            "date": self._site_day(now).isoformat(),
+            "window": window,
+            "staff_id": staff_id,
+            "action": action,
+            **more,
+            "at": timestamp(now),
+        }
+        return ("ticket_call", payload)
+
+    def case_closure(
+        self,
+        case_number: str,
+        ticket: str | None,
+        citizen: Person,
+        accepted: tuple[str, ...],
+        window: str,
+        staff_id: str,
+        now: datetime,
+    ) -> Record:
+        payload: dict[str, Any] = {
+            "site_id": self.site_id,
+            "case_number": case_number,
+            "subject": _person(citizen),
+            "accepted": list(accepted),  # the case numbers of the applications taken in
+            "window": window,
+            "staff_id": staff_id,
+            "at": timestamp(now),
+        }
+        if ticket:
+            payload["ticket"] = ticket
+        return ("case_closure", payload)
+
+    def window_rating(
+        self, case_number: str, level: int, reason: str, window: str, staff_id: str, now: datetime
+    ) -> Record:
+        payload: dict[str, Any] = {
+            "site_id": self.site_id,
+            "service_id": "window",
+            "case_number": case_number,
+            "level": level,
+            "channel": "window",
+            "window": window,
+            "staff_id": staff_id,
+            "at": timestamp(now),
+        }
+        if reason:
+            payload["reason"] = reason
+        return ("rating", payload)
+
     def assist_request(self, phase: str, service_id: str | None, now: datetime) -> Record:
         return (
             "assist_request",

@@ -78,6 +78,31 @@ BROKEN = [
 ]
 
 
+WINDOW = (ROOT / "config" / "sites" / "service-hall-window.toml").read_text(encoding="utf-8")
+BROKEN_WINDOW = [
+    ('prefixes = ["A", "B"]', 'prefixes = ["a"]', "window.prefixes", "in capitals"),
+    ('prefixes = ["A", "B"]', "prefixes = []", "window.prefixes", "in capitals"),
+    ('number = "5"', "number = 5", "window.number", "must be a string"),
+    ('staff_id = "S0517"\n', "", "window.staff_id", "missing"),
+    ('[window]\nnumber = "5"', '[counter]\nnumber = "5"', "window", "missing"),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key", "problem"), BROKEN_WINDOW, ids=[b[3] for b in BROKEN_WINDOW]
+)
+def test_a_service_window_needs_its_window_table(
+    tmp_path: Path, old: str, new: str, key: str, problem: str
+) -> None:
+    assert old in WINDOW
+    path = tmp_path / "sites" / "window.toml"
+    path.parent.mkdir()
+    path.write_text(WINDOW.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert raised.value.key == key and problem in raised.value.problem
+
+
 @pytest.mark.parametrize(("old", "new", "key", "problem"), BROKEN, ids=[b[2] for b in BROKEN])
 def test_a_broken_value_names_the_file_the_key_and_the_problem(
     tmp_path: Path, old: str, new: str, key: str, problem: str

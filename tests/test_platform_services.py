@@ -225,7 +225,7 @@ def call(number: str, day: str = DAY) -> dict[str, str]:
     return {"ticket": number, "date": day, "window": "5"}
 
 
-def send(url: str, kiosk: ChainKiosk, items: list[tuple[str, dict[str, str]]]) -> list[str]:
+def send(url: str, kiosk: ChainKiosk, items: list[tuple[str, dict[str, Any]]]) -> list[str]:
     """The records' statuses, after sending them in one batch."""
     records = [kiosk.write(1, kind, **payload)[0] for kind, payload in items]
     answer = kiosk.send(url, records)
