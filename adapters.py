@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from kiosk.case import Person
 from kiosk.config import Config
+from kiosk.counter import Application
 from kiosk.flow import Printed
 from kiosk.i18n import Catalogs
 from kiosk.ports import EidOutcome, FaceOutcome, NotFound, Payload, Records, Unavailable
@@ -122,6 +123,10 @@ def printouts(
     return make
 
 
+def _prefix(ticket: str) -> str:
+    return ticket.rstrip("0123456789")
+
+
 def person_from_card(card: IdCard, today: date) -> Person:
     """The kiosk's view of a card that was read: only what services use."""
     return Person(
@@ -187,6 +192,27 @@ class PlatformAdapter:
         except PlatformError as error:
             raise Unavailable(str(error)) from error
         return FaceOutcome(verdict.match, verdict.code, verdict.comparator)
+
+    def waiting_tickets(self, prefixes: Sequence[str], day: date) -> list[str]:
+        """A service window's tickets waiting at the site: its prefixes in its order, each
+        first issued first."""
+        from offline_queue.client import PlatformError
+
+        try:
+            status = self._client.queues(self._site_id, day.isoformat())
+        except PlatformError as error:
+            raise Unavailable(str(error)) from error
+        waiting = [t for q in status.queues for t in q.waiting_tickets]
+        return [t for prefix in prefixes for t in waiting if _prefix(t) == prefix]
+
+    def applications(self, id_number: str) -> list[Application]:
+        from offline_queue.client import PlatformError
+
+        try:
+            found = self._client.applications(id_number).applications
+        except PlatformError as error:
+            raise Unavailable(str(error)) from error
+        return [Application(a.case_number, a.service_id, a.submitted) for a in found]
 
     def waiting(self, business: str, day: date) -> int | None:
         from offline_queue.client import PlatformError

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from adapters import printouts, site_calendar
 from console_tools import site_tools, with_devices, with_queue
@@ -184,6 +185,8 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     catalogs = Catalogs.load()
     if args.tour:
         return _tour(args.tour, config, services, catalogs, font)
+    if config.mode == "window":
+        return _run_window(app, args, config, services, catalogs, font)
 
     kiosk = build_kiosk(config, services, catalogs, QtScheduler(), font, kiosk_mode=args.kiosk)
     quit_on_termination_signals(app)
@@ -199,9 +202,20 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         window.first_painted.connect(lambda: attach_voice(kiosk, start_voice(config)))
         # Built after the first paint, on a worker: adapters and simulators cost ~250 ms
         # (imports, the camera simulator's first frame), and the attract screen stays live.
-        window.first_painted.connect(lambda: _start_devices(app, config, kiosk, running))
         window.first_painted.connect(
-            lambda: _open_queue(config, kiosk, running, outboxes, platforms)
+            lambda: _start_devices(
+                app, config, kiosk.bus, running, lambda d: connect_devices(kiosk, config, d)
+            )
+        )
+        window.first_painted.connect(
+            lambda: _open_queue(
+                config,
+                kiosk.bus,
+                running,
+                outboxes,
+                platforms,
+                lambda o: connect_queue(kiosk, config, o),
+            )
         )
         status = StatusWriter(
             config.data_dir,
@@ -223,22 +237,92 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     log.info("kiosk %s at %s is running (%s)", config.kiosk_id, config.site_id, config.mode)
     code = app.exec()
     watchdog.stopping()
-    # Before the interpreter ends, while worker threads can still be joined.
-    for outbox in outboxes:
-        outbox.close()
-    for devices in running:
-        devices.stop()
     if not args.exit_after_first_paint:
         status.stop()
-    for platform in platforms or ():
-        platform.stop()
+    _shut_down(outboxes, running, platforms)
     if kiosk.voice is not None:
         kiosk.voice.close()
     return code
 
 
+def _run_window(
+    app: QApplication,
+    args: argparse.Namespace,
+    config: Config,
+    services: list[Service],
+    catalogs: Catalogs,
+    font: str,
+) -> int:
+    """A staffed service window: the staff console, and the citizen screen on the second
+    display (or in a second window when there is one display)."""
+    from window_station import build_station, connect_station_devices, connect_station_queue
+
+    station = build_station(config, services, catalogs, font)
+    quit_on_termination_signals(app)
+    running: list[Devices] = []
+    outboxes: list[Outbox] = []
+    platforms: list[CentralProcess] | None = [] if args.start_platform else None
+
+    def start() -> None:
+        if args.exit_after_first_paint:
+            print("first-paint", flush=True)
+            app.quit()
+            return
+        station.citizen.use_voice(start_voice(config))
+        _start_devices(
+            app, config, station.bus, running, lambda d: connect_station_devices(station, config, d)
+        )
+        _open_queue(
+            config,
+            station.bus,
+            running,
+            outboxes,
+            platforms,
+            lambda o: connect_station_queue(station, config, o),
+        )
+        watchdog.ready()
+
+    watchdog = GuiWatchdog(SystemdNotifier(), parent=station.staff)
+    width, height = config.panel.resolution
+    displays = app.screens()
+    for widget, display in ((station.staff, displays[0]), (station.citizen, displays[-1])):
+        widget.resize(width, height)
+        widget.setWindowTitle(f"{config.kiosk_id}")
+        if len(displays) > 1:
+            widget.move(display.geometry().topLeft())
+        if args.kiosk:
+            widget.setWindowFlag(Qt.WindowType.FramelessWindowHint)
+            widget.showFullScreen()
+        else:
+            widget.show()
+    QTimer.singleShot(0, start)  # once the windows are up
+    log.info("window %s at %s is running", config.kiosk_id, config.site_id)
+    code = app.exec()
+    watchdog.stopping()
+    _shut_down(outboxes, running, platforms)
+    if station.citizen.voice is not None:
+        station.citizen.voice.close()
+    return code
+
+
+def _shut_down(
+    outboxes: list[Outbox], running: list[Devices], platforms: list[CentralProcess] | None
+) -> None:
+    """Before the interpreter ends, while worker threads can still be joined."""
+    for outbox in outboxes:
+        outbox.close()
+    for devices in running:
+        devices.stop()
+    for platform in platforms or ():
+        platform.stop()
+
+
 def _start_devices(
-    app: QCoreApplication, config: Config, kiosk: Kiosk, running: list[Devices]
+    app: QCoreApplication,
+    config: Config,
+    bus: EventBus,
+    running: list[Devices],
+    connect: Callable[[Devices], None],
 ) -> None:
     """Build the devices on a worker (imports and simulators take ~250 ms), then start them."""
 
@@ -251,7 +335,7 @@ def _start_devices(
                 app.installEventFilter(WedgeInput(device, parent=app))
         devices.start()
         running.append(devices)
-        connect_devices(kiosk, config, devices)
+        connect(devices)
 
     def failed(error: Exception) -> None:
         if isinstance(error, ConfigError):
@@ -260,15 +344,16 @@ def _start_devices(
         else:  # the kiosk goes on; services that need devices say they are unavailable
             log.error("devices could not be started", exc_info=error)
 
-    run_in_background("build-devices", lambda: build_devices(config, kiosk.bus), started, failed)
+    run_in_background("build-devices", lambda: build_devices(config, bus), started, failed)
 
 
 def _open_queue(
     config: Config,
-    kiosk: Kiosk,
+    bus: EventBus,
     devices: list[Devices],
     opened: list[Outbox],
     platforms: list[CentralProcess] | None,
+    connect: Callable[[Outbox], None],
 ) -> None:
     """Open the encrypted queue and start syncing, on a worker (imports, key files, SQLite);
     first start a local platform into `platforms` if asked to and none answers (make run)."""
@@ -276,11 +361,11 @@ def _open_queue(
     def work() -> Outbox:
         if platforms is not None:
             _start_local_platform(config, platforms)
-        return open_outbox(config, kiosk.bus, devices)
+        return open_outbox(config, bus, devices)
 
     def done(outbox: Outbox) -> None:
         opened.append(outbox)
-        connect_queue(kiosk, config, outbox)
+        connect(outbox)
 
     def failed(error: Exception) -> None:
         # The kiosk goes on: services that must queue a record say they are unavailable.
@@ -607,7 +692,10 @@ def _tour(
         kiosks.append(kiosk)  # kept alive until the tour is written
         return kiosk.window
 
+    from tour_window import write_window_tour
+
     written = write_tour(directory, window, services, catalogs.languages, scheduler.now())
+    written += write_window_tour(directory, config, services, catalogs, font)
     print(f"wrote {len(written)} screenshots to {directory}")
     return 0
 

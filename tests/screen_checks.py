@@ -21,14 +21,17 @@ CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 
 
-def regions(window: MainWindow) -> list[QWidget]:
-    """What the citizen sees and can touch: an overlay hides the screen beneath it."""
+def regions(window: QWidget) -> list[QWidget]:
+    """What the citizen sees and can touch: an overlay hides the screen beneath it. A window
+    without overlays (a service window's screens) is all seen."""
+    if not isinstance(window, MainWindow):
+        return [window]
     if window.overlay is not None:
         return [window.overlay]
     return [w for w in (window.findChild(QWidget, "Header"), window.screen_widget) if w]
 
 
-def visible(window: MainWindow, kinds: tuple[type, ...] = (QWidget,)) -> list[QWidget]:
+def visible(window: QWidget, kinds: tuple[type, ...] = (QWidget,)) -> list[QWidget]:
     found = []
     for region in regions(window):
         for widget in [region, *region.findChildren(QWidget)]:
@@ -43,7 +46,7 @@ def text_of(widget: QWidget) -> str:
     return ""
 
 
-def texts(window: MainWindow) -> list[QWidget]:
+def texts(window: QWidget) -> list[QWidget]:
     return [w for w in visible(window, (QLabel, QAbstractButton)) if text_of(w).strip()]
 
 
@@ -76,7 +79,7 @@ def in_scroll_area(widget: QWidget) -> bool:
     return False
 
 
-def check_targets(window: MainWindow, theme: Theme) -> list[str]:
+def check_targets(window: QWidget, theme: Theme) -> list[str]:
     limit = theme.limits.target_mm * theme.panel.px_per_mm
     problems = [
         f"{name(b)} is {b.width() / theme.panel.px_per_mm:.1f}×"
@@ -94,7 +97,7 @@ def check_targets(window: MainWindow, theme: Theme) -> list[str]:
     return problems
 
 
-def check_text_size(window: MainWindow, theme: Theme) -> list[str]:
+def check_text_size(window: QWidget, theme: Theme) -> list[str]:
     problems = []
     for widget in texts(window):
         cap_mm = QFontMetricsF(widget.font()).capHeight() / theme.panel.px_per_mm
@@ -129,7 +132,7 @@ def dominant_color(image: QImage, rect: QRect) -> tuple[QColor, Counter[int]]:
     return QColor(counts.most_common(1)[0][0]), counts
 
 
-def check_contrast(window: MainWindow, theme: Theme) -> list[str]:
+def check_contrast(window: QWidget, theme: Theme) -> list[str]:
     """Text colour (from the palette the stylesheet set) against the background actually
     painted behind it (the most common colour of its rectangle in a screenshot)."""
     image = window.grab().toImage()
@@ -152,7 +155,7 @@ def check_contrast(window: MainWindow, theme: Theme) -> list[str]:
     return problems
 
 
-def check_fit(window: MainWindow) -> list[str]:
+def check_fit(window: QWidget) -> list[str]:
     """Nothing cut off: each text fits its widget, each widget its window, none overlaps."""
     problems = []
     bounds = window.rect()
@@ -195,7 +198,7 @@ def check_choices(window: MainWindow, most: int) -> list[str]:
     return []
 
 
-def check_language(window: MainWindow, language: str, other_names: set[str]) -> list[str]:
+def check_language(window: QWidget, language: str, other_names: set[str]) -> list[str]:
     """Untranslated text: Chinese on an English screen, English words on a Chinese one.
     The language button is the exception: it names the other language in that language."""
     problems = []

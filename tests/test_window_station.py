@@ -1,0 +1,332 @@
+"""A staffed service window (issue 7) on a whole site: a kiosk prints a ticket, the window calls
+it, reads the citizen's card, takes in the application the citizen made earlier, prints the
+receipt and closes the case; the citizen rates it on their own screen, and the platform gets
+the call, the closure and the rating with the case number and the staff number. Offline, the
+window calls by its own count and everything reaches the platform once it is back."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+import requests
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from pytestqt.qtbot import QtBot
+
+import main
+from central.fault_proxy import Down, FaultProxy
+from central.process import CentralProcess
+from devices.model import DeviceState
+from devices.sim.idcard import CITIZENS, IdCardSimulator
+from devices.sim.printer import PrinterSimulator
+from kiosk.catalog import Service
+from kiosk.config import Config, WindowConfig
+from kiosk.counter import CounterPhase
+from kiosk.i18n import Catalogs
+from kiosk.visit import Phase
+from offline_queue.outbox import Outbox
+from screens.fonts import cap_height_ratio
+from screens.theme import Theme
+from screens.voice import RecordingEngine, Voice
+from tests import screen_checks as checks
+from tests.central_server import stored_records
+from tests.conftest import rotated
+from tests.kiosk_site import WAIT_MS, Site, citizen_number
+from tests.test_window import settle, shown_texts, tap
+from tests.waiting import wait_until
+from tour_window import DEMO_WINDOW, STEPS, demo_station
+from window_station import Station, build_station, connect_station_devices, connect_station_queue
+
+WINDOW_ID = "W-TEST-05"
+STAFF = "S0517"
+REASON_WAITING = "等候时间长"
+
+
+@dataclass
+class Counter:
+    station: Station
+    devices: main.Devices
+    outbox: Outbox
+    voice: RecordingEngine
+
+    def id_reader(self) -> IdCardSimulator:
+        return next(s for s in self.devices.simulators if isinstance(s, IdCardSimulator))
+
+    def printer(self) -> PrinterSimulator:
+        return next(s for s in self.devices.simulators if isinstance(s, PrinterSimulator))
+
+
+@contextmanager
+def window_at(
+    qtbot: QtBot,
+    config: Config,
+    services: list[Service],
+    catalogs: Catalogs,
+    font: str,
+    platform_url: str,
+    data_dir: Path,
+) -> Iterator[Counter]:
+    """Window 5 of the site of `config`, with its own card reader, scanner and printer."""
+    counter_devices = ("id_reader", "scanner", "receipt_printer")
+    window_config = replace(
+        config,
+        mode="window",
+        kiosk_id=WINDOW_ID,
+        platform_url=platform_url,
+        data_dir=data_dir,
+        panel=rotated(config.panel) if config.panel.portrait else config.panel,
+        window=WindowConfig("5", STAFF, "李娜", None, ("A", "B")),
+        devices={k: v for k, v in config.devices.items() if k in counter_devices},
+    )
+    engine = RecordingEngine()
+    station = build_station(window_config, services, catalogs, font, voice=Voice(engine))
+    for widget in (station.staff, station.citizen):
+        qtbot.addWidget(widget)
+        widget.resize(*window_config.panel.resolution)
+        widget.show()
+    devices = main.build_devices(window_config, station.bus)
+    devices.start()
+    outbox = main.open_outbox(window_config, station.bus, [devices])
+    try:
+        connect_station_devices(station, window_config, devices)
+        connect_station_queue(station, window_config, outbox)
+        wait_until(
+            lambda: all(s.state is DeviceState.ONLINE for s in devices.supervisor.statuses()),
+            "the window's devices online",
+            timeout_s=WAIT_MS / 1000,
+        )
+        yield Counter(station, devices, outbox, engine)
+    finally:
+        outbox.close()
+        devices.stop()
+        station.bridge.close()
+
+
+def press(qtbot: QtBot, screen: QWidget, text: str) -> None:
+    """Press the enabled button on `screen` named `text` (a rating level: its words after
+    the stars), once the screen shows it."""
+
+    def named() -> list[QAbstractButton]:
+        return [
+            b
+            for b in screen.findChildren(QAbstractButton)
+            if b.isVisible()
+            and b.isEnabled()
+            and text in (b.text(), b.accessibleName().rpartition("  ")[2])
+        ]
+
+    qtbot.waitUntil(lambda: len(named()) == 1, timeout=WAIT_MS)
+    qtbot.mouseClick(named()[0], Qt.MouseButton.LeftButton)
+
+
+def texts(screen: QWidget) -> str:
+    return "\n".join(shown_texts(screen))
+
+
+def take_a_ticket(qtbot: QtBot, site: Site) -> str:
+    kiosk = site.kiosk
+    tap(qtbot, kiosk, "开始办理")
+    tap(qtbot, kiosk, "取号")
+    qtbot.waitUntil(lambda: "开始办理" in shown_texts(kiosk.window), timeout=WAIT_MS)
+    tap(qtbot, kiosk, "开始办理")
+    tap(qtbot, kiosk, "社保医保")
+    qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase is Phase.FINISH, timeout=WAIT_MS)
+    settle(qtbot, kiosk)
+    case = kiosk.visit.snapshot.case
+    assert case.ticket is not None
+    return case.ticket.number
+
+
+def window_records(central: CentralProcess, kind: str) -> list[dict]:
+    """The window's records of `kind` at the platform (none before it enrolled)."""
+    if not _enrolled(central):
+        return []
+    return [r for r in stored_records(central.url, WINDOW_ID) if r["kind"] == kind]
+
+
+@pytest.fixture
+def counter(
+    qtbot: QtBot,
+    site: Site,
+    services: list[Service],
+    catalogs: Catalogs,
+    font: str,
+    tmp_path: Path,
+) -> Iterator[Counter]:
+    with window_at(
+        qtbot, site.config, services, catalogs, font, site.central.url, tmp_path / "window"
+    ) as running:
+        yield running
+
+
+def test_a_ticket_from_a_kiosk_is_served_at_the_window_and_rated_by_the_citizen(
+    qtbot: QtBot, site: Site, counter: Counter
+) -> None:
+    citizen = CITIZENS[0]
+    number = citizen_number(citizen)
+    # The citizen applied at a kiosk earlier (an application waiting at the platform).
+    earlier = site.outbox.submit(
+        "application",
+        {
+            "site_id": site.config.site_id,
+            "service_id": "senior-preferential-card",
+            "case_number": "K-DEMO-0001-20261203-0042",
+            "subject": {"id_number": number, "name": "王秀英", "card_type": "resident"},
+            "values": {},
+        },
+    )
+    earlier.result(10)
+    ticket = take_a_ticket(qtbot, site)
+    qtbot.waitUntil(lambda: any(r["kind"] == "ticket" for r in site.arrived()), timeout=WAIT_MS)
+
+    staff, screen = counter.station.staff, counter.station.citizen
+    assert "5 号窗口" in texts(screen) and "李娜" in texts(screen) and STAFF in texts(screen)
+    press(qtbot, staff, "叫下一位")
+    qtbot.waitUntil(lambda: f"请 {ticket} 号到 5 号窗口" in texts(screen), timeout=WAIT_MS)
+    assert ticket in texts(staff)
+    assert any(f"请 {ticket} 号到 5 号窗口" in u.text for u in counter.voice.utterances)
+
+    counter.id_reader().place(citizen)
+    qtbot.waitUntil(lambda: "K-DEMO-0001-20261203-0042" in texts(staff), timeout=WAIT_MS)
+    assert number not in texts(staff) and number[:6] in texts(staff)  # masked
+    press(qtbot, staff, "受理")
+    qtbot.waitUntil(lambda: "已受理" in texts(staff), timeout=2000)
+    press(qtbot, staff, "打印回执")
+    receipt = counter.printer().wait_for_receipts(1)[0]
+    assert receipt.image is not None
+    press(qtbot, staff, "办结")
+    qtbot.waitUntil(lambda: "请为本次服务评价" in texts(screen), timeout=2000)
+    assert "非常满意" not in texts(staff)  # the rating is the citizen's alone
+    case_number = counter.station.counter.snapshot.case_number
+    assert case_number and case_number.startswith(WINDOW_ID)
+
+    press(qtbot, screen, "非常满意")
+    qtbot.waitUntil(lambda: "谢谢您的评价" in texts(screen), timeout=2000)
+    assert counter.station.counter.snapshot.phase is CounterPhase.IDLE
+
+    central = site.central
+    qtbot.waitUntil(lambda: bool(window_records(central, "rating")), timeout=WAIT_MS)
+    (rating,) = window_records(central, "rating")
+    assert rating["payload"]["case_number"] == case_number
+    assert rating["payload"]["staff_id"] == STAFF and rating["payload"]["level"] == 5
+    (closure,) = window_records(central, "case_closure")
+    assert closure["payload"]["accepted"] == ["K-DEMO-0001-20261203-0042"]
+    assert closure["payload"]["ticket"] == ticket
+    (call,) = window_records(central, "ticket_call")
+    assert call["payload"]["ticket"] == ticket and call["payload"]["source"] == "platform"
+    # Taken in: the platform no longer lists the application for this citizen.
+    assert counter.outbox.platform.applications(number).applications == []
+
+
+def test_nobody_waiting_is_said_and_a_walk_in_rates_low_with_a_reason(
+    qtbot: QtBot, site: Site, counter: Counter
+) -> None:
+    staff, screen = counter.station.staff, counter.station.citizen
+    press(qtbot, staff, "叫下一位")
+    qtbot.waitUntil(lambda: "现在没有人排队" in texts(staff), timeout=WAIT_MS)
+    assert counter.station.counter.snapshot.ticket is None
+    counter.id_reader().place(CITIZENS[1])  # a citizen who came to the window without a ticket
+    qtbot.waitUntil(lambda: "办结" in texts(staff) and "正在向平台查询" not in texts(staff),
+                    timeout=WAIT_MS)  # fmt: skip
+    press(qtbot, staff, "办结")
+    press(qtbot, screen, "非常不满意")
+    press(qtbot, screen, REASON_WAITING)
+    qtbot.waitUntil(lambda: bool(window_records(site.central, "rating")), timeout=WAIT_MS)
+    (rating,) = window_records(site.central, "rating")
+    assert rating["payload"]["level"] == 1 and rating["payload"]["reason"] == "waiting"
+    (closure,) = window_records(site.central, "case_closure")
+    assert "ticket" not in closure["payload"] and closure["payload"]["accepted"] == []
+
+
+def test_offline_the_window_calls_by_its_own_count_and_syncs_later(
+    qtbot: QtBot,
+    config: Config,
+    services: list[Service],
+    catalogs: Catalogs,
+    font: str,
+    central: CentralProcess,
+    tmp_path: Path,
+) -> None:
+    with FaultProxy(central.url) as proxy:
+        proxy.set_mode(Down())
+        with window_at(
+            qtbot, config, services, catalogs, font, proxy.url, tmp_path / "window"
+        ) as counter:
+            staff, screen = counter.station.staff, counter.station.citizen
+            press(qtbot, staff, "叫下一位")
+            qtbot.waitUntil(lambda: "请 A001 号到 5 号窗口" in texts(screen), timeout=WAIT_MS)
+            assert "按本窗口计数叫号" in texts(staff)
+            press(qtbot, staff, "过号")
+            press(qtbot, staff, "叫下一位")
+            qtbot.waitUntil(lambda: "请 A002 号到 5 号窗口" in texts(screen), timeout=WAIT_MS)
+            counter.id_reader().place(CITIZENS[0])
+            qtbot.waitUntil(lambda: "平台暂时连不上" in texts(staff), timeout=WAIT_MS)
+            press(qtbot, staff, "办结")
+            press(qtbot, screen, "满意")
+            assert not _enrolled(central)  # nothing reached the platform while it was down
+
+            proxy.up()
+            counter.outbox.sync_now()
+            qtbot.waitUntil(lambda: bool(window_records(central, "rating")), timeout=30_000)
+            kinds = [r["kind"] for r in stored_records(central.url, WINDOW_ID)]
+            assert kinds == ["ticket_call", "ticket_call", "ticket_call", "case_closure", "rating"]
+            calls = window_records(central, "ticket_call")
+            assert [(c["payload"]["ticket"], c["payload"]["action"]) for c in calls] == [
+                ("A001", "call"),
+                ("A001", "skip"),
+                ("A002", "call"),
+            ]
+            assert {c["payload"]["source"] for c in calls if "source" in c["payload"]} == {"local"}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_both_screens_meet_the_accessibility_rules_at_every_step(
+    config: Config, services: list[Service], catalogs: Catalogs, font: str, language: str
+) -> None:
+    """The tour's pictures, measured: sizes, targets, contrast, nothing cut off, the right
+    language; the citizen screen in elder mode too (the staff console has one size)."""
+    other_names = {catalogs.text(lang, "meta.name") for lang in catalogs.languages} - {
+        catalogs.text(language, "meta.name")
+    }
+    landscape = rotated(config.panel) if config.panel.portrait else config.panel
+    window_config = replace(
+        config, mode="window", window=DEMO_WINDOW, panel=landscape, language=language
+    )
+    problems: list[str] = []
+    measured = 0
+    for elder in (False, True):
+        for step, act in STEPS:
+            station = demo_station(window_config, services, catalogs, font)
+            station.counter.set_language(language)
+            station.counter.set_elder(elder)
+            act(station)
+            screens: list[tuple[str, QWidget, bool]] = [("citizen", station.citizen, elder)]
+            if not elder:
+                screens.append(("staff", station.staff, False))
+            for name, widget, large in screens:
+                widget.resize(*landscape.resolution)
+                widget.show()
+                QApplication.processEvents()
+                theme = Theme(landscape, large, font, cap_height_ratio(font))
+                found = (
+                    checks.check_targets(widget, theme)
+                    + checks.check_text_size(widget, theme)
+                    + checks.check_contrast(widget, theme)
+                    + checks.check_fit(widget)
+                    + checks.check_language(widget, language, other_names)
+                )
+                problems += [f"{name} {step} elder={elder}: {p}" for p in found]
+                measured += len(checks.texts(widget))
+                widget.close()
+            station.bridge.close()
+    assert measured > 60  # the checks looked at real widgets
+    assert not problems, "\n".join(problems)
+
+
+def _enrolled(central: CentralProcess) -> bool:
+    kiosks = requests.get(f"{central.url}/v1/kiosks", timeout=10).json()["kiosks"]
+    return any(k["kiosk_id"] == WINDOW_ID for k in kiosks)

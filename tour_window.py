@@ -1,0 +1,143 @@
+"""The screenshot tour of a service window (issue 7): the staff console and the citizen screen
+at each step of a case (idle, a ticket called, a citizen served with applications waiting, the
+rating), in every language, and the citizen screen in elder mode too. The counter runs for
+real on a demo backend: the platform's tickets and applications are made up here, as the
+kiosk tour's citizen is. Part of the composition root; only the tour uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from kiosk.catalog import Service
+from kiosk.config import Config, Panel, WindowConfig
+from kiosk.counter import Application
+from kiosk.i18n import Catalogs
+from kiosk.ports import Payload
+from screens.tour import DEMO_PERSON
+from window_station import Station, build_station
+
+T = TypeVar("T")
+DEMO_WINDOW = WindowConfig("5", "S0517", "李娜", None, ("A", "B"))
+DEMO_APPLICATIONS = [
+    Application(
+        "K-DEMO-0001-20261203-0042", "senior-preferential-card", "2026-12-03T01:12:40.000Z"
+    ),
+    Application("K-DEMO-0001-20261203-0043-2", "newborn-bundle", "2026-12-03T01:20:03.000Z"),
+]
+
+
+class AtOnce:
+    """A Runner that does the work at once: the tour has no platform to wait for."""
+
+    def run(
+        self,
+        name: str,
+        work: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[Exception], None],
+    ) -> None:
+        try:
+            result = work()
+        except Exception as error:
+            failed(error)
+            return
+        done(result)
+
+
+class DemoRecords:
+    """Records go nowhere: the tour has no queue."""
+
+    def submit(self, kind: str, payload: Payload) -> None: ...
+
+    def submit_all(self, items: Sequence[tuple[str, Payload]]) -> None: ...
+
+    def document_url(self, claims: Payload) -> str:
+        return ""
+
+
+class DemoNumbering:
+    def next_case_number(self, today: date) -> str:
+        return f"W-EAST-05-{today:%Y%m%d}-0007"
+
+    def next_ticket(self, prefix: str, today: date) -> str:
+        return f"{prefix}001"
+
+
+def demo_station(config: Config, services: list[Service], catalogs: Catalogs, font: str) -> Station:
+    station = build_station(config, services, catalogs, font, runner=AtOnce())
+    counter = station.counter
+    counter.backend = replace(
+        counter.backend,
+        waiting_tickets=lambda prefixes, day: ["A023", "A024", "B007"],
+        applications=lambda id_number: list(DEMO_APPLICATIONS),
+        numbering=DemoNumbering(),
+        records=DemoRecords(),
+    )
+    return station
+
+
+def _called(station: Station) -> None:
+    station.counter.call_next()
+
+
+def _serving(station: Station) -> None:
+    _called(station)
+    station.counter.identified(DEMO_PERSON)
+    station.counter.accept(DEMO_APPLICATIONS[0].case_number)
+
+
+def _rating(station: Station) -> None:
+    _serving(station)
+    station.counter.close_case()
+
+
+STEPS: Sequence[tuple[str, Callable[[Station], None]]] = (
+    ("idle", lambda station: None),
+    ("called", _called),
+    ("serving", _serving),
+    ("rating", _rating),
+)
+
+
+def write_window_tour(
+    directory: Path, config: Config, services: list[Service], catalogs: Catalogs, font: str
+) -> list[Path]:
+    width, height = config.panel.resolution
+    landscape = config.panel if width > height else _rotated(config.panel)
+    window_config = replace(config, mode="window", window=DEMO_WINDOW, panel=landscape)
+    written: list[Path] = []
+    for language in catalogs.languages:
+        staff_config = replace(window_config, language=language)  # the staff's own language
+        for elder in (False, True):
+            for step, act in STEPS:
+                station = demo_station(staff_config, services, catalogs, font)
+                station.counter.set_language(language)
+                station.counter.set_elder(elder)
+                act(station)
+                screens: list[tuple[str, QWidget]] = [("window-citizen", station.citizen)]
+                if not elder:  # the staff console has one size
+                    screens.append(("window-staff", station.staff))
+                for name, widget in screens:
+                    widget.resize(*landscape.resolution)
+                    widget.show()
+                    QApplication.processEvents()
+                    mode = "elder" if elder else "normal"
+                    path = directory / f"{name}-{step}-{language}-{mode}.png"
+                    if not widget.grab().save(str(path)):
+                        raise OSError(f"cannot write {path}")
+                    written.append(path)
+                    widget.close()
+                station.bridge.close()
+    return written
+
+
+def _rotated(panel: Panel) -> Panel:
+    w, h = panel.resolution
+    return Panel(panel.height_mm, panel.width_mm, (h, w))

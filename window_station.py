@@ -1,0 +1,199 @@
+"""A staffed service window (`mode = "window"`, issue 7), put together: the counter (core), the
+staff console and the citizen screen, the devices at the counter and the offline queue.
+
+Part of the composition root with `main.py` and `adapters.py` (DESIGN.md §2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from adapters import PlatformAdapter, site_calendar
+from kiosk.catalog import Service
+from kiosk.config import Config
+from kiosk.counter import (
+    Counter,
+    CounterBackend,
+    CounterChanged,
+    CounterSettings,
+    CounterSnapshot,
+    Staff,
+    TicketCalled,
+)
+from kiosk.events import EventBus
+from kiosk.i18n import Catalogs
+from kiosk.ports import EidOutcome, Runner
+from kiosk.records import RecordBuilder
+from screens.background import BackgroundRunner
+from screens.bridge import CoreBridge
+from screens.fonts import cap_height_ratio
+from screens.theme import Theme
+from screens.window.citizen import CitizenScreen
+from screens.window.staff import StaffConsole
+
+if TYPE_CHECKING:
+    from devices.printing.document import Document
+    from main import Devices
+    from offline_queue.outbox import Outbox
+    from offline_queue.status import SyncStatus
+    from screens.voice import Voice
+
+
+@dataclass
+class Station:
+    bus: EventBus
+    counter: Counter
+    staff: StaffConsole
+    citizen: CitizenScreen
+    bridge: CoreBridge
+    platform: PlatformAdapter | None = None  # once the queue is open
+
+
+def build_station(
+    config: Config,
+    services: list[Service],
+    catalogs: Catalogs,
+    font_family: str,
+    runner: Runner | None = None,
+    voice: Voice | None = None,
+) -> Station:
+    window = config.window
+    assert window is not None, "mode = window needs a [window] table (kiosk.config checks)"
+    photo = window.staff_photo.read_bytes() if window.staff_photo else b""
+    staff = Staff(window.staff_id, window.staff_name, photo)
+    tr = catalogs.translator(config.language)
+    settings = CounterSettings(window.number, staff, window.prefixes, tr.pick(config.site_name))
+    site_day = site_calendar(config)
+    bus = EventBus()
+    counter = Counter(
+        settings,
+        CounterBackend(runner or BackgroundRunner()),
+        RecordBuilder(config.site_id, site_day),
+        bus,
+        now=lambda: datetime.now(UTC),
+        today=lambda: site_day(datetime.now(UTC)),
+    )
+    ratio = cap_height_ratio(font_family)
+    themes = {elder: Theme(config.panel, elder, font_family, ratio) for elder in (False, True)}
+    names = {service.id: service.name for service in services}
+
+    def service_name(service_id: str) -> str:
+        return tr.pick(names[service_id]) if service_id in names else service_id
+
+    console = StaffConsole(counter, themes[False], tr, service_name)
+    citizen = CitizenScreen(counter, themes, catalogs, catalogs.languages, voice)
+    bridge = CoreBridge(bus)
+
+    def changed(event: CounterChanged) -> None:
+        console.show_snapshot(event.snapshot)
+        citizen.show_snapshot(event.snapshot)
+
+    bridge.forward(CounterChanged, changed)
+    bridge.forward(TicketCalled, citizen.announce)
+    bridge.sync_status_changed.connect(lambda status: console.set_online(not status.offline))
+    counter.backend = replace(counter.backend, receipt=receipt_maker(config, catalogs, names))
+    return Station(bus, counter, console, citizen, bridge)
+
+
+def connect_station_queue(station: Station, config: Config, outbox: Outbox) -> None:
+    """The platform's tickets and applications, the queue for records, the case numbering."""
+    from adapters import RecordsAdapter
+    from kiosk.numbering import Numbering
+    from offline_queue.eid_check import EidChecker
+    from offline_queue.outbox import QueuePaths
+
+    keys = QueuePaths.under(config.data_dir).eid_keys
+    eid = EidChecker(keys, config.data_dir / "eid-used.json", outbox.platform)
+    platform = PlatformAdapter(outbox, eid, config.site_id)
+    station.platform = platform
+
+    def status(event: SyncStatus) -> None:
+        platform.set_status(event)
+
+    station.bridge.sync_status_changed.connect(status)
+    counter = station.counter
+    counter.backend = replace(
+        counter.backend,
+        waiting_tickets=platform.waiting_tickets,
+        applications=platform.applications,
+        records=RecordsAdapter(outbox, config.platform_url),
+        numbering=Numbering(config.data_dir / "numbering.json", config.kiosk_id),
+    )
+
+
+def connect_station_devices(station: Station, config: Config, devices: Devices) -> None:
+    """A card read or an e-ID code scanned at the counter identifies the citizen; the receipt
+    printer prints the case's receipt."""
+    from adapters import PrintersAdapter, person_from_card
+    from devices.codes import CodeScanned
+    from devices.idcard.card import CardRead
+    from kiosk.case import Person
+
+    counter, zone = station.counter, ZoneInfo(config.timezone)
+    station.bridge.forward(
+        CardRead,
+        lambda e: counter.identified(person_from_card(e.card, datetime.now(zone).date())),
+    )
+
+    def scanned(event: CodeScanned) -> None:
+        checker = station.platform
+        if checker is None:  # the queue (and with it the platform client) is not open yet
+            return
+
+        def done(outcome: EidOutcome) -> None:
+            if outcome.valid:
+                counter.identified(Person(outcome.id_number, outcome.name, "eid_code"))
+
+        counter.backend.runner.run(
+            "counter-eid",
+            lambda: checker.check_eid(event.code.text, datetime.now(UTC).timestamp()),
+            done,
+            lambda error: None,
+        )
+
+    station.bridge.forward(CodeScanned, scanned)
+    counter.backend = replace(counter.backend, printers=PrintersAdapter(devices.supervisor))
+
+
+def receipt_maker(
+    config: Config, catalogs: Catalogs, names: Mapping[str, Mapping[str, str]]
+) -> Callable[[CounterSnapshot], Document]:
+    """The case's receipt, in the citizen's language: who (masked), where, the applications
+    taken in with their case numbers, and the window's case number as a QR code."""
+    zone = ZoneInfo(config.timezone)
+
+    def make(snap: CounterSnapshot) -> Document:
+        from kiosk import documents
+
+        tr = catalogs.translator(snap.language)
+        citizen, case = snap.citizen, snap.case_number
+        assert citizen is not None and case is not None
+        window = config.window
+        assert window is not None
+        rows = [
+            (tr("doc.name"), citizen.name),
+            (tr("doc.id_number"), citizen.masked_number),
+            (tr("doc.window.window"), window.number),
+            (tr("doc.window.staff"), window.staff_id),
+        ]
+        taken = [
+            (tr.pick(names.get(a.service_id, {"zh": a.service_id})), a.case_number)
+            for a in snap.applications
+            if a.case_number in snap.accepted
+        ]
+        printout = documents.application_receipt(
+            tr,
+            tr("doc.window.title"),
+            case,
+            datetime.now(zone),
+            rows,
+            tr.pick(config.site_name),
+            taken,
+        )
+        return printout.document
+
+    return make
