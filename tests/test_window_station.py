@@ -23,6 +23,7 @@ from central.process import CentralProcess
 from devices.model import DeviceState
 from devices.sim.idcard import CITIZENS, IdCardSimulator
 from devices.sim.printer import PrinterSimulator
+from devices.sim.scanner import ScannerSimulator
 from kiosk.catalog import Service
 from kiosk.config import Config, WindowConfig
 from kiosk.counter import CounterPhase
@@ -55,6 +56,9 @@ class Counter:
 
     def id_reader(self) -> IdCardSimulator:
         return next(s for s in self.devices.simulators if isinstance(s, IdCardSimulator))
+
+    def scanner(self) -> ScannerSimulator:
+        return next(s for s in self.devices.simulators if isinstance(s, ScannerSimulator))
 
     def printer(self) -> PrinterSimulator:
         return next(s for s in self.devices.simulators if isinstance(s, PrinterSimulator))
@@ -240,6 +244,57 @@ def test_nobody_waiting_is_said_and_a_walk_in_rates_low_with_a_reason(
     assert rating["payload"]["level"] == 1 and rating["payload"]["reason"] == "waiting"
     (closure,) = window_records(site.central, "case_closure")
     assert "ticket" not in closure["payload"] and closure["payload"]["accepted"] == []
+
+
+def test_a_citizen_who_leaves_without_rating_frees_the_window(
+    qtbot: QtBot, site: Site, counter: Counter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("screens.window.citizen.RATING_WAIT_MS", 300)
+    staff = counter.station.staff
+    counter.id_reader().place(CITIZENS[0])
+    press(qtbot, staff, "办结")
+    qtbot.waitUntil(lambda: "请为本次服务评价" in texts(counter.station.citizen), timeout=2000)
+    qtbot.waitUntil(
+        lambda: counter.station.counter.snapshot.phase is CounterPhase.IDLE, timeout=3000
+    )
+    assert "叫下一位" in texts(staff)
+    qtbot.waitUntil(lambda: bool(window_records(site.central, "case_closure")), timeout=WAIT_MS)
+    assert not window_records(site.central, "rating")  # nobody rated: nothing is made up
+
+
+def test_an_e_id_code_at_the_counter_recall_and_transfer_to_another_window(
+    qtbot: QtBot, site: Site, counter: Counter
+) -> None:
+    from tests.test_services_bundle_eid import issue_eid
+
+    ticket = take_a_ticket(qtbot, site)
+    qtbot.waitUntil(lambda: any(r["kind"] == "ticket" for r in site.arrived()), timeout=WAIT_MS)
+    staff, screen = counter.station.staff, counter.station.citizen
+    press(qtbot, staff, "叫下一位")
+    qtbot.waitUntil(lambda: ticket in texts(staff), timeout=WAIT_MS)
+    calls_before = len(counter.voice.chimes)
+    press(qtbot, staff, "重新呼叫")
+    qtbot.waitUntil(lambda: len(counter.voice.chimes) > calls_before, timeout=2000)
+
+    counter.scanner().scan(issue_eid(site))
+    number = citizen_number(CITIZENS[0])
+    qtbot.waitUntil(lambda: number[:6] in texts(staff), timeout=WAIT_MS)
+    assert number not in texts(staff)
+    press(qtbot, staff, "转其他窗口")
+    for key in ("7", "确定"):
+        press(qtbot, staff, key)
+    qtbot.waitUntil(
+        lambda: "5 号窗口" in texts(screen) and ticket not in texts(screen), timeout=2000
+    )
+    assert counter.station.counter.snapshot.citizen is None  # nothing of her stays here
+
+    def actions() -> list[tuple[str, str]]:
+        calls = window_records(site.central, "ticket_call")
+        return [(c["payload"]["action"], c["payload"].get("to_window", "")) for c in calls]
+
+    qtbot.waitUntil(lambda: len(actions()) == 3, timeout=WAIT_MS)
+    assert actions() == [("call", ""), ("recall", ""), ("transfer", "7")]
+    assert not window_records(site.central, "case_closure")
 
 
 def test_offline_the_window_calls_by_its_own_count_and_syncs_later(

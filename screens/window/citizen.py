@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the voice loads after the first paint
     from screens.voice import Voice
 
 THANKS_MS = 6000
+RATING_WAIT_MS = 120_000  # a citizen who walks away: the window is free again
 LOW_LEVELS = (1, 2)  # 不满意 and 非常不满意 ask why, as at the kiosk
 
 
@@ -48,6 +49,9 @@ class CitizenScreen(QWidget):
         self._thanks.setSingleShot(True)
         self._thanks.timeout.connect(lambda: self.show_snapshot(self.counter.snapshot))
         self._spoken = ""
+        self._rating_wait = QTimer(self)
+        self._rating_wait.setSingleShot(True)
+        self._rating_wait.timeout.connect(self._skip)
         self.show_snapshot(counter.snapshot)
 
     @property
@@ -76,6 +80,11 @@ class CitizenScreen(QWidget):
         column.setSpacing(theme.gap_px)
         column.addLayout(self._controls(snap, tr, theme))
         settings = self.counter.settings
+        if snap.phase is not CounterPhase.RATING:
+            self._rating_wait.stop()
+            self._low_level = None
+        elif not self._rating_wait.isActive():
+            self._rating_wait.start(RATING_WAIT_MS)
         if snap.phase is CounterPhase.RATING and self._low_level is not None:
             prompt = self._reasons(column, tr)
         elif snap.phase is CounterPhase.RATING:
@@ -86,7 +95,10 @@ class CitizenScreen(QWidget):
         elif snap.ticket is not None:
             prompt = tr("window.call", ticket=snap.ticket, window=settings.window)
             column.addStretch(1)
-            column.addWidget(label(prompt, "title", center=True, data=(snap.ticket,)))
+            call = label(prompt, "title", center=True, data=(snap.ticket,))
+            call.setObjectName("Call")  # read from across the hall: twice the title's size
+            call.setStyleSheet(f"font-size: {2 * theme.title_px}px;")
+            column.addWidget(call)
             if snap.phase is CounterPhase.SERVING:
                 column.addWidget(label(tr("window.serving"), "heading", center=True))
         else:
@@ -152,7 +164,7 @@ class CitizenScreen(QWidget):
             )
             card.setObjectName("ServiceTile")
             card.setAccessibleName(f"{stars(level)}  {words}")
-            levels.addWidget(card)
+            levels.addWidget(card, 1)  # five equal choices
         column.addLayout(levels)
         column.addWidget(button(tr("rate.skip"), self._skip, "secondary"))
         return prompt
