@@ -491,6 +491,14 @@ def kiosk_page(platform: PlatformDep) -> HTMLResponse:
     return HTMLResponse(page.render(platform.storage.kiosks(), utc_timestamp(), comparator))
 
 
+@page_router.get("/hall/{site_id:path}", response_class=HTMLResponse)
+def hall_page(site_id: str, platform: PlatformDep) -> HTMLResponse:
+    """A site's calling board for a screen in the hall: the service windows' latest calls."""
+    return HTMLResponse(
+        page.render_hall(site_id, platform.storage.latest_calls(site_id, page.HALL_CALLS))
+    )
+
+
 @page_router.get(DOCUMENT_PAGE + "{code}", response_class=HTMLResponse)
 def document_page(code: str, platform: PlatformDep) -> HTMLResponse:
     """What a phone shows from a printed document's QR code: genuine or not, and why."""

@@ -181,3 +181,39 @@ def _claims(claims: dict[str, JsonValue]) -> str:
 
 def _text(value: JsonValue) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+HALL_REFRESH_S = 2
+HALL_CALLS = 6
+
+HALL_STYLE = """
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 2rem;
+       background: #0b1f3a; color: #fff; }
+.now { font-size: 9vw; font-weight: bold; margin: 0 0 2rem 0; }
+.earlier { font-size: 4vw; color: #cfd8e6; list-style: none; padding: 0; }
+"""
+
+
+def render_hall(site_id: str, calls: list[tuple[str, str, str]]) -> str:
+    """The hall board of a site: the latest call large, the ones before it below; it reloads
+    itself every two seconds (a browser on the hall's screen shows it)."""
+
+    def call(ticket: str, window: str) -> str:
+        return f"请 {escape(ticket)} 号到 {escape(window)} 号窗口"
+
+    now = call(*calls[0][:2]) if calls else "请留意叫号 Please wait for your number"
+    earlier = "".join(f"<li>{call(t, w)}</li>" for t, w, _ in calls[1:HALL_CALLS])
+    return f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="refresh" content="{HALL_REFRESH_S}">
+<title>叫号 {escape(site_id)}</title>
+<style>{HALL_STYLE}</style>
+</head>
+<body>
+<p class="now">{now}</p>
+<ul class="earlier">{earlier}</ul>
+</body>
+</html>
+"""

@@ -348,6 +348,23 @@ class Storage:
         ]
         return issued, [row[2] for row in rows if row[0] == "ticket_call"]
 
+    def latest_calls(self, site_id: str, limit: int) -> list[tuple[str, str, str]]:
+        """(ticket, window, created) of the site's latest calls and recalls, newest first."""
+        with self._read() as db:
+            rows = db.execute(
+                "SELECT json_extract(r.payload, '$.ticket'), json_extract(r.payload, '$.window'),"
+                " r.created FROM records r JOIN kiosks k ON k.kiosk_id = r.kiosk_id"
+                " WHERE r.kind = 'ticket_call' AND r.status = 'accepted' AND k.site_id = ?"
+                " AND coalesce(json_extract(r.payload, '$.action'), 'call') IN ('call', 'recall')"
+                " ORDER BY r.created DESC LIMIT ?",
+                (site_id, limit),
+            ).fetchall()
+        return [
+            (ticket, window, created)
+            for ticket, window, created in rows
+            if isinstance(ticket, str) and isinstance(window, str)
+        ]
+
     def pending_applications(self, id_number: str) -> list[tuple[str, str, str]]:
         """(case number, service id, created) of the citizen's accepted applications that no
         `case_closure` has taken in, oldest first. A bundle's items count one by one."""

@@ -319,6 +319,24 @@ def test_a_citizens_pending_applications_are_those_no_window_took_in(
         client.close()
 
 
+def test_the_hall_board_shows_the_latest_calls_escaped(platform: CentralProcess) -> None:
+    site = f"大厅 {time.monotonic_ns()}"
+    window = ChainKiosk(site_id=site)
+    window.enrol(platform.url)
+    empty = requests.get(f"{platform.url}/hall/{site}", timeout=10).text
+    assert "请留意叫号" in empty
+    calls = [
+        ("ticket_call", {**call("A001"), "action": "call"}),
+        ("ticket_call", {**call("A001"), "action": "skip"}),  # not a call to show
+        ("ticket_call", {**call("<b>B002</b>"), "action": "call", "window": "6"}),
+    ]
+    assert send(platform.url, window, calls) == ["accepted"] * 3
+    board = requests.get(f"{platform.url}/hall/{site}", timeout=10).text
+    assert "请 &lt;b&gt;B002&lt;/b&gt; 号到 6 号窗口" in board and "<b>B002" not in board
+    assert board.count("A001") == 1  # called once; the skip is not a call
+    assert board.index("B002") < board.index("A001")  # the latest first
+
+
 def test_ticket_records_without_their_fields_are_refused_with_a_reason(
     platform: CentralProcess,
 ) -> None:

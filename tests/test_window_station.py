@@ -222,6 +222,8 @@ def test_a_ticket_from_a_kiosk_is_served_at_the_window_and_rated_by_the_citizen(
     assert closure["payload"]["ticket"] == ticket
     (call,) = window_records(central, "ticket_call")
     assert call["payload"]["ticket"] == ticket and call["payload"]["source"] == "platform"
+    hall = requests.get(f"{central.url}/hall/{site.config.site_id}", timeout=10)
+    assert f"请 {ticket} 号到 5 号窗口" in hall.text  # the site's calling board
     # Taken in: the platform no longer lists the application for this citizen.
     assert counter.outbox.platform.applications(number).applications == []
 
