@@ -129,7 +129,7 @@ def write_window_tour(
                     widget.show()
                     QApplication.processEvents()
                     mode = "elder" if elder else "normal"
-                    path = directory / f"{name}-{step}-{language}-{mode}.png"
+                    path = directory / f"{name}-{step}-{language}-{mode}-landscape.png"
                     if not widget.grab().save(str(path)):
                         raise OSError(f"cannot write {path}")
                     written.append(path)

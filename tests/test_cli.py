@@ -87,6 +87,12 @@ def test_the_tour_writes_every_screen_in_both_languages_modes_and_orientations(
                 "technician-pin",
             ):
                 assert f"{screen}-{language}-{mode}-portrait.png" in names
+            for step in ("idle", "called", "serving", "rating"):  # a service window
+                assert f"window-citizen-{step}-{language}-{mode}-landscape.png" in names
+                if mode == "normal":
+                    assert f"window-staff-{step}-{language}-{mode}-landscape.png" in names
+        for page in ("devices", "device", "camera", "ports", "queue", "platform", "logs", "config"):
+            assert f"console-{page}-{language}-normal-portrait.png" in names  # technicians'
     for picture in pictures:
         image = QImage(str(picture))
         size = (image.width(), image.height())
