@@ -98,11 +98,23 @@ def _rating(station: Station) -> None:
     station.counter.close_case()
 
 
+def _rating_reason(station: Station) -> None:
+    _rating(station)
+    station.citizen.choose_level(2)
+
+
+def _rating_callback(station: Station) -> None:
+    _rating_reason(station)
+    station.citizen.choose_reason("waiting")
+
+
 STEPS: Sequence[tuple[str, Callable[[Station], None]]] = (
     ("idle", lambda station: None),
     ("called", _called),
     ("serving", _serving),
     ("rating", _rating),
+    ("rating-reason", _rating_reason),  # the citizen's screen only: staff see "rating"
+    ("rating-callback", _rating_callback),
 )
 
 
@@ -122,7 +134,7 @@ def write_window_tour(
                 station.counter.set_elder(elder)
                 act(station)
                 screens: list[tuple[str, QWidget]] = [("window-citizen", station.citizen)]
-                if not elder:  # the staff console has one size
+                if not elder and not step.startswith("rating-"):  # staff: one size
                     screens.append(("window-staff", station.staff))
                 for name, widget in screens:
                     widget.resize(*landscape.resolution)

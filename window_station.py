@@ -88,9 +88,11 @@ def build_station(
     citizen = CitizenScreen(counter, themes, catalogs, catalogs.languages, voice)
     bridge = CoreBridge(bus)
 
-    def changed(event: CounterChanged) -> None:
-        console.show_snapshot(event.snapshot)
-        citizen.show_snapshot(event.snapshot)
+    def changed(_: CounterChanged) -> None:
+        # The newest state, not the event's: one queued behind others is already old, and
+        # drawing it would throw away what the citizen's screen is in the middle of.
+        console.show_snapshot(counter.snapshot)
+        citizen.show_snapshot(counter.snapshot)
 
     bridge.forward(CounterChanged, changed)
     bridge.forward(TicketCalled, citizen.announce)

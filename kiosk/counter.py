@@ -233,14 +233,14 @@ class Counter:
 
     # -- the citizen's screen ------------------------------------------------------------------
 
-    def rate(self, level: int, reason: str = "") -> None:
+    def rate(self, level: int, reason: str = "", callback: str = "") -> None:
         s = self._snapshot
         if s.phase is not CounterPhase.RATING or s.case_number is None or not 1 <= level <= 5:
             return
         staff = self.settings.staff.staff_id
         self._record(
             self._builder.window_rating(
-                s.case_number, level, reason, self.settings.window, staff, self._now()
+                s.case_number, level, reason, callback, self.settings.window, staff, self._now()
             )
         )
         self._clear_citizen(rated=s.rated + 1)

@@ -141,7 +141,14 @@ class RecordBuilder:
         return ("case_closure", payload)
 
     def window_rating(
-        self, case_number: str, level: int, reason: str, window: str, staff_id: str, now: datetime
+        self,
+        case_number: str,
+        level: int,
+        reason: str,
+        callback: str,
+        window: str,
+        staff_id: str,
+        now: datetime,
     ) -> Record:
         payload: dict[str, Any] = {
             "site_id": self.site_id,
@@ -155,6 +162,8 @@ class RecordBuilder:
         }
         if reason:
             payload["reason"] = reason
+        if callback:
+            payload["callback_phone"] = callback
         return ("rating", payload)
 
     def assist_request(self, phase: str, service_id: str | None, now: datetime) -> Record:

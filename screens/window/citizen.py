@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.counter import Counter, CounterPhase, CounterSnapshot, TicketCalled
 from kiosk.i18n import Catalogs, Translator
+from screens.keypad import Keypad
 from screens.rate import LEVELS, REASONS, stars
 from screens.theme import Theme
 from screens.widgets import CardButton, button, label
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # the voice loads after the first paint
 
 THANKS_MS = 6000
 RATING_WAIT_MS = 120_000  # a citizen who walks away: the window is free again
-LOW_LEVELS = (1, 2)  # 不满意 and 非常不满意 ask why, as at the kiosk
+LOW_LEVELS = (1, 2)  # 不满意 and 非常不满意 ask why and offer a call-back, as at the kiosk
 
 
 class CitizenScreen(QWidget):
@@ -44,7 +45,8 @@ class CitizenScreen(QWidget):
         self._languages, self._voice = languages, voice
         self._layout = QVBoxLayout(self)
         self._body: QWidget | None = None
-        self._low_level: int | None = None  # a low level chosen: the reason page is shown
+        self._low_level: int | None = None  # a low level chosen: why, then a call-back?
+        self._reason: str | None = None
         self._thanks = QTimer(self)
         self._thanks.setSingleShot(True)
         self._thanks.timeout.connect(lambda: self.show_snapshot(self.counter.snapshot))
@@ -82,10 +84,12 @@ class CitizenScreen(QWidget):
         settings = self.counter.settings
         if snap.phase is not CounterPhase.RATING:
             self._rating_wait.stop()
-            self._low_level = None
+            self._low_level, self._reason = None, None
         elif not self._rating_wait.isActive():
             self._rating_wait.start(RATING_WAIT_MS)
-        if snap.phase is CounterPhase.RATING and self._low_level is not None:
+        if snap.phase is CounterPhase.RATING and self._reason is not None:
+            prompt = self._callback(column, tr, theme)
+        elif snap.phase is CounterPhase.RATING and self._low_level is not None:
             prompt = self._reasons(column, tr)
         elif snap.phase is CounterPhase.RATING:
             prompt = self._levels(column, snap, tr, theme)
@@ -159,7 +163,7 @@ class CitizenScreen(QWidget):
             words = tr(f"rate.level{level}")
             card = CardButton(
                 [label(stars(level), center=True), label(words, "heading", center=True)],
-                partial(self._rate, level),
+                partial(self.choose_level, level),
                 theme.gap_px // 2,
             )
             card.setObjectName("ServiceTile")
@@ -174,13 +178,26 @@ class CitizenScreen(QWidget):
         column.addWidget(label(prompt, "title"))
         for reason in REASONS:
             column.addWidget(
-                button(tr(f"rate.reason.{reason}"), partial(self._rate_reason, reason), "secondary")
+                button(
+                    tr(f"rate.reason.{reason}"), partial(self.choose_reason, reason), "secondary"
+                )
             )
+        return prompt
+
+    def _callback(self, column: QVBoxLayout, tr: Translator, theme: Theme) -> str:
+        """As at the kiosk: a number to call back about a poor rating, or none."""
+        prompt = tr("rate.callback_title")
+        column.addWidget(label(prompt, "title"))
+        column.addWidget(label(tr("rate.callback_body"), "muted"))
+        keypad = Keypad(tr, theme.gap_px, max_length=11)
+        keypad.submitted.connect(self._rate_low)
+        column.addWidget(keypad)
+        column.addWidget(button(tr("rate.no_callback"), partial(self._rate_low, ""), "secondary"))
         return prompt
 
     # -- rating ------------------------------------------------------------------------------
 
-    def _rate(self, level: int) -> None:
+    def choose_level(self, level: int) -> None:
         if level in LOW_LEVELS:
             self._low_level = level
             self.show_snapshot(self.counter.snapshot)
@@ -188,14 +205,19 @@ class CitizenScreen(QWidget):
         self._thank()
         self.counter.rate(level)
 
-    def _rate_reason(self, reason: str) -> None:
-        level, self._low_level = self._low_level, None
-        if level is not None:
+    def choose_reason(self, reason: str) -> None:
+        self._reason = reason
+        self.show_snapshot(self.counter.snapshot)
+
+    def _rate_low(self, callback: str) -> None:
+        level, reason = self._low_level, self._reason
+        self._low_level, self._reason = None, None
+        if level is not None and reason is not None:
             self._thank()
-            self.counter.rate(level, reason)
+            self.counter.rate(level, reason, callback)
 
     def _skip(self) -> None:
-        self._low_level = None
+        self._low_level, self._reason = None, None
         self.counter.skip_rating()
 
     def _thank(self) -> None:
