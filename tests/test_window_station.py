@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
 
 import main
@@ -385,6 +386,28 @@ def test_both_screens_meet_the_accessibility_rules_at_every_step(
             station.bridge.close()
     assert measured > 60  # the checks looked at real widgets
     assert not problems, "\n".join(problems)
+
+
+def test_the_citizen_screen_shows_the_staff_members_photo(
+    qtbot: QtBot,
+    config: Config,
+    services: list[Service],
+    catalogs: Catalogs,
+    font: str,
+    tmp_path: Path,
+) -> None:
+    photo = QImage(120, 160, QImage.Format.Format_RGB32)
+    photo.fill(QColor("#C0392B"))
+    path = tmp_path / "S0517.png"
+    assert photo.save(str(path))
+    window = replace(DEMO_WINDOW, staff_photo=path)
+    station = build_station(replace(config, mode="window", window=window), services, catalogs, font)
+    qtbot.addWidget(station.citizen)
+    shown = station.citizen.findChild(QLabel, "StaffPhoto")
+    assert shown is not None
+    picture = shown.pixmap().toImage()
+    assert picture.pixelColor(picture.width() // 2, picture.height() // 2) == QColor("#C0392B")
+    station.bridge.close()
 
 
 def _enrolled(central: CentralProcess) -> bool:
