@@ -6,9 +6,11 @@ package. Each adapter is small and turns one part's API and errors into the port
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from datetime import date, datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from kiosk.case import Person
@@ -18,6 +20,8 @@ from kiosk.flow import Printed
 from kiosk.i18n import Catalogs
 from kiosk.ports import EidOutcome, FaceOutcome, NotFound, Payload, Records, Unavailable
 from kiosk.visit import VisitSnapshot
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # loaded with the devices and the queue, after the first paint
     from devices.idcard.card import IdCard
@@ -222,6 +226,20 @@ class PlatformAdapter:
         except PlatformError as error:
             raise Unavailable(str(error)) from error
         return next((q.waiting for q in status.queues if q.business == business), 0)
+
+
+def background_queue(outbox: Outbox) -> Callable[[str, Payload], None]:
+    """Queue a record without waiting for the disk; the queue's one writer keeps records in
+    the order given. One the queue refuses (a bad payload, a full disk) is logged."""
+
+    def queue(kind: str, payload: Payload) -> None:
+        def done(finished: Future[Any]) -> None:
+            if (error := finished.exception()) is not None:
+                log.error("the queue refused a %s record: %s", kind, error)
+
+        outbox.submit(kind, payload).add_done_callback(done)
+
+    return queue
 
 
 class RecordsAdapter:

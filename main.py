@@ -459,7 +459,7 @@ def connect_queue(kiosk: Kiosk, config: Config, outbox: Outbox) -> None:
     """Give the flow engine the platform, the queue and the numbering, and queue what the
     visit reports (ratings, assist requests, helpers signing in, the technician's actions) as
     records; and the technician's console its queue page."""
-    from adapters import PlatformAdapter, RecordsAdapter
+    from adapters import PlatformAdapter, RecordsAdapter, background_queue
     from kiosk.numbering import Numbering
     from offline_queue.eid_check import EidChecker
     from offline_queue.outbox import QueuePaths
@@ -475,8 +475,10 @@ def connect_queue(kiosk: Kiosk, config: Config, outbox: Outbox) -> None:
         if platform.set_status(event):
             kiosk.window.refresh_availability()
 
+    background = background_queue(outbox)
+
     def queue(record: tuple[str, Payload]) -> None:
-        outbox.submit(*record)  # durable in the background; a failure is logged by the queue
+        background(*record)
 
     def now() -> datetime:
         return datetime.now(UTC)

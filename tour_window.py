@@ -19,7 +19,6 @@ from kiosk.catalog import Service
 from kiosk.config import Config, Panel, WindowConfig
 from kiosk.counter import Application
 from kiosk.i18n import Catalogs
-from kiosk.ports import Payload
 from screens.tour import DEMO_PERSON
 from window_station import Station, build_station
 
@@ -51,17 +50,6 @@ class AtOnce:
         done(result)
 
 
-class DemoRecords:
-    """Records go nowhere: the tour has no queue."""
-
-    def submit(self, kind: str, payload: Payload) -> None: ...
-
-    def submit_all(self, items: Sequence[tuple[str, Payload]]) -> None: ...
-
-    def document_url(self, claims: Payload) -> str:
-        return ""
-
-
 class DemoNumbering:
     def next_case_number(self, today: date) -> str:
         return f"W-EAST-05-{today:%Y%m%d}-0007"
@@ -78,7 +66,7 @@ def demo_station(config: Config, services: list[Service], catalogs: Catalogs, fo
         waiting_tickets=lambda prefixes, day: ["A023", "A024", "B007"],
         applications=lambda id_number: list(DEMO_APPLICATIONS),
         numbering=DemoNumbering(),
-        records=DemoRecords(),
+        queue=lambda kind, payload: None,  # the tour has no queue
     )
     return station
 

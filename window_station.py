@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from adapters import PlatformAdapter, site_calendar
+from adapters import PlatformAdapter, background_queue, site_calendar
 from kiosk.catalog import Service
 from kiosk.config import Config
 from kiosk.counter import (
@@ -103,7 +103,6 @@ def build_station(
 
 def connect_station_queue(station: Station, config: Config, outbox: Outbox) -> None:
     """The platform's tickets and applications, the queue for records, the case numbering."""
-    from adapters import RecordsAdapter
     from kiosk.numbering import Numbering
     from offline_queue.eid_check import EidChecker
     from offline_queue.outbox import QueuePaths
@@ -122,7 +121,7 @@ def connect_station_queue(station: Station, config: Config, outbox: Outbox) -> N
         counter.backend,
         waiting_tickets=platform.waiting_tickets,
         applications=platform.applications,
-        records=RecordsAdapter(outbox, config.platform_url),
+        queue=background_queue(outbox),
         numbering=Numbering(config.data_dir / "numbering.json", config.kiosk_id),
     )
 

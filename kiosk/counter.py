@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from kiosk.case import Person
 from kiosk.events import EventBus
-from kiosk.ports import Numbering, Payload, Printers, Records, Runner, Unavailable
+from kiosk.ports import Numbering, Payload, Printers, Runner, Unavailable
 from kiosk.records import RecordBuilder
 
 if TYPE_CHECKING:
@@ -97,7 +97,9 @@ class CounterBackend:
     runner: Runner
     waiting_tickets: Callable[[Sequence[str], date], list[str]] | None = None  # may block
     applications: Callable[[str], list[Application]] | None = None  # may block
-    records: Records | None = None
+    # Queue a record without waiting for it: the queue's one writer keeps them in the order
+    # given, so the platform reads a window's calls in the order they were made.
+    queue: Callable[[str, Payload], None] | None = None
     numbering: Numbering | None = None
     printers: Printers | None = None
     receipt: Callable[[CounterSnapshot], Document] | None = None  # the case's receipt
@@ -312,16 +314,11 @@ class Counter:
         )
 
     def _record(self, record: tuple[str, Payload]) -> None:
-        records = self.backend.records
-        if records is None:  # the queue is not open yet: the log keeps what happened
+        queue = self.backend.queue
+        if queue is None:  # the queue is not open yet: the log keeps what happened
             log.error("counter: no queue for a %s record", record[0])
             return
-        self.backend.runner.run(
-            f"counter-{record[0]}",
-            lambda: records.submit(*record),
-            lambda _: None,
-            self._failed,
-        )
+        queue(*record)
 
     def _clear_citizen(self, rated: int | None = None) -> None:
         s = self._snapshot

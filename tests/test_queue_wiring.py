@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+import requests
 from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 import main
+from adapters import background_queue
 from central.process import CentralProcess, start_if_absent
 from kiosk.config import Config
 from kiosk.events import EventBus
@@ -37,6 +40,30 @@ def test_the_configured_queue_syncs_to_the_configured_platform(
         {"number": "A001"}
     ]
     assert (tmp_path / "queue.sqlite").exists() and (tmp_path / "keys" / "queue.key").exists()
+
+
+def test_records_queued_in_the_background_keep_their_order_and_a_refusal_is_logged(
+    tmp_path: Path, config: Config, central: CentralProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = replace(config, platform_url=central.url, data_dir=tmp_path)
+    outbox = main.open_outbox(site, EventBus())
+    queue = background_queue(outbox)
+
+    def arrived() -> list[dict]:
+        try:
+            return stored_records(central.url, config.kiosk_id)
+        except requests.HTTPError:  # not enrolled yet
+            return []
+
+    try:
+        for n in range(20):
+            queue("ticket_call", {"ticket": f"A{n:03d}", "date": "2026-12-03"})
+        queue("rating", {"level": 1.5})  # the queue takes no floats
+        wait_until(lambda: "the queue refused a rating record" in caplog.text)
+        wait_until(lambda: len(arrived()) == 20, "twenty calls at the platform")
+    finally:
+        outbox.close()
+    assert [r["payload"]["ticket"] for r in arrived()] == [f"A{n:03d}" for n in range(20)]
 
 
 def test_the_screen_says_when_records_wait_for_the_network(
