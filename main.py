@@ -392,7 +392,7 @@ def open_outbox(config: Config, bus: EventBus, devices: Sequence[Devices] = ()) 
     from offline_queue.outbox import Outbox, QueuePaths
 
     return Outbox.open(
-        QueuePaths.under(config.data_dir),
+        QueuePaths.under(config.data_dir, config.key_dir),
         kiosk_id=config.kiosk_id,
         site_id=config.site_id,
         platform_url=config.platform_url,

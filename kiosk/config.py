@@ -140,6 +140,7 @@ class Config:
     services_dir: Path
     devices: Mapping[str, DeviceConfig]
     window: WindowConfig | None = None  # present when mode is "window"
+    key_dir: Path | None = None  # the queue's keys; None: the data directory's keys/
 
     def time_limits_for(self, elder: bool) -> TimeLimits:
         return self.time_limits.scaled(self.elder_time_factor) if elder else self.time_limits
@@ -353,6 +354,7 @@ def _parse(path: Path, root: TomlTable) -> Config:
 
     data = root.table("data", required=False)
     data_dir = base / data.get("directory", str, default="var", check=non_empty)
+    keys = data.get("keys", str, default="", check=non_empty_if_given)
     data.finish()
 
     services = root.table("services", required=False)
@@ -395,7 +397,12 @@ def _parse(path: Path, root: TomlTable) -> Config:
         services_dir=services_dir,
         devices=devices,
         window=window,
+        key_dir=base / keys if keys else None,
     )
+
+
+def non_empty_if_given(value: str) -> str | None:
+    return None if value == "" or value.strip() else "must name a directory"
 
 
 def _window(table: TomlTable) -> WindowConfig:

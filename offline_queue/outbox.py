@@ -43,11 +43,14 @@ class QueuePaths:
     eid_used: Path  # e-ID codes this kiosk accepted, refused when shown again
 
     @classmethod
-    def under(cls, data_dir: Path) -> QueuePaths:
+    def under(cls, data_dir: Path, key_dir: Path | None = None) -> QueuePaths:
+        """The queue in `data_dir`; its keys in `key_dir` (default: `data_dir`/keys). Keys on
+        other storage than the data (DESIGN.md §7) leave a stolen data disk unreadable."""
+        keys = key_dir if key_dir is not None else data_dir / "keys"
         return cls(
             database=data_dir / "queue.sqlite",
-            data_key=data_dir / "keys" / "queue.key",
-            signing_key=data_dir / "keys" / "kiosk-ed25519.pem",
+            data_key=keys / "queue.key",
+            signing_key=keys / "kiosk-ed25519.pem",
             eid_keys=data_dir / "eid-keys.json",
             eid_used=data_dir / "eid-used.json",
         )

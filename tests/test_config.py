@@ -75,6 +75,7 @@ BROKEN = [
     ('en = "Demo community service centre"', 'eng = "Demo"', "site.name.en", "missing"),
     ('engine = "auto"', 'engine = "festival"', "voice.engine", "must be one of"),
     ("volume_step = 3", "volume_step = 9", "voice.volume_step", "between 1 and 5"),
+    ('directory = "../var"', 'directory = "../var"\nkeys = " "', "data.keys", "name a directory"),
 ]
 
 
