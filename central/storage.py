@@ -356,7 +356,7 @@ class Storage:
                 " r.created FROM records r JOIN kiosks k ON k.kiosk_id = r.kiosk_id"
                 " WHERE r.kind = 'ticket_call' AND r.status = 'accepted' AND k.site_id = ?"
                 " AND coalesce(json_extract(r.payload, '$.action'), 'call') IN ('call', 'recall')"
-                " ORDER BY r.created DESC LIMIT ?",
+                " ORDER BY r.created DESC, r.seq DESC LIMIT ?",
                 (site_id, limit),
             ).fetchall()
         return [
@@ -374,7 +374,7 @@ class Storage:
                 " json_extract(payload, '$.case_number')),"
                 " json_extract(payload, '$.service_id'), created FROM records"
                 " WHERE kind = 'application' AND status = 'accepted'"
-                " AND json_extract(payload, '$.subject.id_number') = ? ORDER BY created",
+                " AND json_extract(payload, '$.subject.id_number') = ? ORDER BY created, seq",
                 (id_number,),
             ).fetchall()
             taken = {
