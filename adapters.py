@@ -15,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 from kiosk.case import Person
 from kiosk.config import Config
-from kiosk.counter import Application
 from kiosk.flow import Printed
 from kiosk.i18n import Catalogs
 from kiosk.ports import EidOutcome, FaceOutcome, NotFound, Payload, Records, Unavailable
@@ -28,6 +27,7 @@ if TYPE_CHECKING:  # loaded with the devices and the queue, after the first pain
     from devices.printing.document import Document
     from devices.printing.jobs import PrinterDevice
     from devices.supervisor import Supervisor
+    from kiosk.counter import Application
     from offline_queue.eid_check import EidChecker
     from offline_queue.outbox import Outbox
     from offline_queue.status import SyncStatus
@@ -210,6 +210,7 @@ class PlatformAdapter:
         return [t for prefix in prefixes for t in waiting if _prefix(t) == prefix]
 
     def applications(self, id_number: str) -> list[Application]:
+        from kiosk.counter import Application
         from offline_queue.client import PlatformError
 
         try:
