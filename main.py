@@ -223,7 +223,7 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
             lambda: outboxes[0] if outboxes else None,
         )
         window.first_painted.connect(status.start)
-    install_crash_handler(window, app.exit)  # an unexpected error: "restarting", exit 70
+    install_crash_handler(window.show_restarting, app.exit)  # "restarting", then exit 70
     watchdog = GuiWatchdog(SystemdNotifier(), parent=window)
     window.first_painted.connect(watchdog.ready)
     width, height = config.panel.resolution
@@ -282,6 +282,16 @@ def _run_window(
         )
         watchdog.ready()
 
+    def show_restarting() -> None:
+        station.staff.show_restarting()
+        station.citizen.show_restarting()
+
+    install_crash_handler(show_restarting, app.exit)  # "restarting", then exit 70
+    status = StatusWriter(
+        config.data_dir,
+        lambda: running[0].supervisor if running else None,
+        lambda: outboxes[0] if outboxes else None,
+    )
     watchdog = GuiWatchdog(SystemdNotifier(), parent=station.staff)
     width, height = config.panel.resolution
     displays = app.screens()
@@ -299,6 +309,8 @@ def _run_window(
     log.info("window %s at %s is running", config.kiosk_id, config.site_id)
     code = app.exec()
     watchdog.stopping()
+    if not args.exit_after_first_paint:
+        status.stop()
     _shut_down(outboxes, running, platforms)
     if station.citizen.voice is not None:
         station.citizen.voice.close()

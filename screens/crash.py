@@ -16,8 +16,6 @@ from types import TracebackType
 
 from PySide6.QtCore import QTimer
 
-from screens.main_window import MainWindow
-
 log = logging.getLogger(__name__)
 
 EXIT_RESTART = 70  # EX_SOFTWARE: systemd's Restart=always starts the kiosk again
@@ -25,8 +23,11 @@ RESTART_DELAY_MS = 4000  # long enough to read the message
 
 
 def install_crash_handler(
-    window: MainWindow, quit: Callable[[int], object], delay_ms: int = RESTART_DELAY_MS
+    show_restarting: Callable[[], object],
+    quit: Callable[[int], object],
+    delay_ms: int = RESTART_DELAY_MS,
 ) -> None:
+    """`show_restarting` puts "restarting" on every screen the citizen and staff can see."""
     crashed: list[bool] = []
 
     def handle(
@@ -37,7 +38,7 @@ def install_crash_handler(
             return
         crashed.append(True)
         try:
-            window.show_restarting()
+            show_restarting()
         finally:
             QTimer.singleShot(delay_ms, lambda: quit(EXIT_RESTART))
 

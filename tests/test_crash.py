@@ -29,7 +29,7 @@ def test_an_error_in_a_slot_shows_restarting_and_exits_for_a_restart(
     kiosk = make_kiosk()
     tap(qtbot, kiosk, "开始办理")
     exits: list[int] = []
-    install_crash_handler(kiosk.window, exits.append, delay_ms=50)
+    install_crash_handler(kiosk.window.show_restarting, exits.append, delay_ms=50)
 
     def broken() -> None:
         raise RuntimeError("a bug nobody foresaw, holding 110101195803120023")

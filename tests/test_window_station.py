@@ -410,6 +410,25 @@ def test_the_citizen_screen_shows_the_staff_members_photo(
     station.bridge.close()
 
 
+def test_after_an_unexpected_error_both_screens_say_restarting_and_stay(
+    qtbot: QtBot, config: Config, services: list[Service], catalogs: Catalogs, font: str
+) -> None:
+    station = demo_station(
+        replace(config, mode="window", window=DEMO_WINDOW), services, catalogs, font
+    )
+    for widget in (station.staff, station.citizen):
+        qtbot.addWidget(widget)
+        widget.show()
+    station.staff.show_restarting()
+    station.citizen.show_restarting()
+    station.counter.call_next()  # whatever else happens, the message stays
+    QApplication.processEvents()
+    for widget in (station.staff, station.citizen):
+        assert "本机正在重新启动，请稍候" in texts(widget)
+        assert "A023" not in texts(widget)
+    station.bridge.close()
+
+
 def _enrolled(central: CentralProcess) -> bool:
     kiosks = requests.get(f"{central.url}/v1/kiosks", timeout=10).json()["kiosks"]
     return any(k["kiosk_id"] == WINDOW_ID for k in kiosks)

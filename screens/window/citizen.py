@@ -20,6 +20,7 @@ from screens.keypad import Keypad
 from screens.rate import LEVELS, REASONS, stars
 from screens.theme import Theme
 from screens.widgets import CardButton, button, label
+from screens.window.body import restarting, swap
 
 if TYPE_CHECKING:  # the voice loads after the first paint
     from screens.voice import Voice
@@ -45,6 +46,7 @@ class CitizenScreen(QWidget):
         self._languages, self._voice = languages, voice
         self._layout = QVBoxLayout(self)
         self._body: QWidget | None = None
+        self._restarting = False  # after an unexpected error nothing is drawn again
         self._low_level: int | None = None  # a low level chosen: why, then a call-back?
         self._reason: str | None = None
         self._thanks = QTimer(self)
@@ -55,6 +57,12 @@ class CitizenScreen(QWidget):
         self._rating_wait.setSingleShot(True)
         self._rating_wait.timeout.connect(self._skip)
         self.show_snapshot(counter.snapshot)
+
+    def show_restarting(self) -> None:
+        """An unexpected error (screens/crash.py): say so in the citizen's language."""
+        self._restarting = True
+        tr = self._catalogs.translator(self.counter.snapshot.language)
+        self._body = swap(self._layout, self._body, restarting(tr))
 
     @property
     def voice(self) -> Voice | None:
@@ -68,15 +76,14 @@ class CitizenScreen(QWidget):
         return self._thanks.isActive()
 
     def show_snapshot(self, snap: CounterSnapshot) -> None:
+        if self._restarting:
+            return
         theme = self._themes[snap.elder]
         tr = self._catalogs.translator(snap.language)
         self.setStyleSheet(theme.stylesheet())
         margin = theme.margin_px
         self._layout.setContentsMargins(margin, margin, margin, margin)
-        if self._body is not None:
-            self._body.hide()
-            self._body.deleteLater()
-        self._body = QWidget()
+        old, self._body = self._body, QWidget()
         column = QVBoxLayout(self._body)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(theme.gap_px)
@@ -109,8 +116,7 @@ class CitizenScreen(QWidget):
             prompt = tr("window.idle", window=settings.window)
             self._idle(column, tr, theme, prompt)
         column.addStretch(1)
-        self._layout.addWidget(self._body)
-        self._body.show()  # now, not on the next turn of the event loop
+        swap(self._layout, old, self._body)
         self._say(prompt, snap)
 
     # -- parts -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from kiosk.i18n import Translator
 from screens.keypad import Keypad
 from screens.theme import Theme
 from screens.widgets import button, label
+from screens.window.body import restarting, swap
 
 ServiceName = Callable[[str], str]  # service id → its name in the staff's language
 
@@ -32,9 +33,15 @@ class StaffConsole(QWidget):
         self._layout.setContentsMargins(margin, margin, margin, margin)
         self._layout.setSpacing(theme.gap_px)
         self._body: QWidget | None = None
+        self._restarting = False  # after an unexpected error nothing is drawn again
         self._transferring = False
         self._online = True
         self.show_snapshot(counter.snapshot)
+
+    def show_restarting(self) -> None:
+        """An unexpected error (screens/crash.py): say so; nothing here acts any more."""
+        self._restarting = True
+        self._body = swap(self._layout, self._body, restarting(self._tr))
 
     def set_online(self, online: bool) -> None:
         if online != self._online:
@@ -42,10 +49,9 @@ class StaffConsole(QWidget):
             self.show_snapshot(self.counter.snapshot)
 
     def show_snapshot(self, snap: CounterSnapshot) -> None:
-        if self._body is not None:
-            self._body.hide()
-            self._body.deleteLater()
-        self._body = QWidget()
+        if self._restarting:
+            return
+        old, self._body = self._body, QWidget()
         column = QVBoxLayout(self._body)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(self.theme.gap_px)
@@ -57,8 +63,7 @@ class StaffConsole(QWidget):
         column.addLayout(columns, 1)
         if snap.notice:
             column.addWidget(label(self._tr(snap.notice), "notice"))
-        self._layout.addWidget(self._body)
-        self._body.show()  # now, not on the next turn of the event loop
+        swap(self._layout, old, self._body)
 
     # -- parts -------------------------------------------------------------------------------
 
