@@ -20,6 +20,7 @@ from devices.face_session import FaceProgress, FaceSession
 from devices.liveness import Guidance
 from devices.model import DeviceState
 from devices.sim.camera import CameraSimulator
+from devices.sim.faces import turn_script
 from devices.supervisor import Supervisor
 from tests.conftest import ROOT
 from tests.test_liveness import assert_a_good_face_picture
@@ -94,7 +95,10 @@ def test_a_citizen_who_turns_and_looks_back_is_captured_with_a_face_picture(
     session = FaceSession(camera, listener, challenge=f"turn_{side}")  # type: ignore[arg-type]
     sim.show_face("front")
     session.start()
-    sim.play_face_turn(loop=True)  # left, then right, again and again: the wrong one is ignored
+    # Left, then right, again and again (the wrong one is ignored), at an elder's pace: a busy
+    # machine checks a frame every few tenths of a second (as in test_services_pension).
+    slow = [turn_script(turn, front_s=4.0, step_s=0.75) for turn in ("left", "right")]
+    sim.play_frames([shot for script in slow for shot in script], loop=True)
     assert wait_until(listener.finished, "the session's end", timeout_s=30)
     done = listener.last()
     assert done is not None and done.guidance is Guidance.DONE, listener.guidance()
