@@ -24,6 +24,7 @@ from central.fault_proxy import (
     ErrorAfterForward,
     Fault,
     Hang,
+    Huge,
     Malformed,
     ResetMidResponse,
     Slow,
@@ -32,7 +33,7 @@ from central.fault_proxy import FaultProxy as Proxy
 from central.process import CentralProcess
 from devices.sim.idcard import with_check_digit
 from offline_queue import wire
-from offline_queue.client import PlatformClient, Refused
+from offline_queue.client import MAX_ANSWER_BYTES, PlatformClient, Refused
 from offline_queue.keys import public_key_b64
 from offline_queue.outbox import Outbox, QueuePaths
 from offline_queue.status import SyncStatus
@@ -148,6 +149,7 @@ FAULTS: dict[str, Fault] = {
     "malformed JSON after commit": Malformed(forward=True),
     "malformed JSON": Malformed(forward=False),
     "slow answer": Slow(delay_s=0.3),
+    "huge answer": Huge(MAX_ANSWER_BYTES + 1, chunked=True),
 }
 
 
