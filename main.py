@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from adapters import printouts, site_calendar
@@ -191,41 +191,22 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
     kiosk = build_kiosk(config, services, catalogs, QtScheduler(), font, kiosk_mode=args.kiosk)
     quit_on_termination_signals(app)
     window = kiosk.window
+    parts = Background(app, config, kiosk.bus, window.show_restarting, window, args.start_platform)
+    window.first_painted.connect(parts.watchdog.ready)
     if args.exit_after_first_paint:
         window.first_painted.connect(lambda: (print("first-paint", flush=True), app.quit()))
-    running: list[Devices] = []
-    outboxes: list[Outbox] = []
-    platforms: list[CentralProcess] | None = [] if args.start_platform else None
-    if not args.exit_after_first_paint:
+    else:
         # Voice after the first paint too: the Qt speech helper is a second process, and the
         # first screen needs no voice unless the config asks for it (then it speaks on load).
         window.first_painted.connect(lambda: attach_voice(kiosk, start_voice(config)))
-        # Built after the first paint, on a worker: adapters and simulators cost ~250 ms
+        # Built after the first paint, on workers: adapters and simulators cost ~250 ms
         # (imports, the camera simulator's first frame), and the attract screen stays live.
         window.first_painted.connect(
-            lambda: _start_devices(
-                app, config, kiosk.bus, running, lambda d: connect_devices(kiosk, config, d)
+            lambda: parts.start(
+                lambda devices: connect_devices(kiosk, config, devices),
+                lambda outbox: connect_queue(kiosk, config, outbox),
             )
         )
-        window.first_painted.connect(
-            lambda: _open_queue(
-                config,
-                kiosk.bus,
-                running,
-                outboxes,
-                platforms,
-                lambda o: connect_queue(kiosk, config, o),
-            )
-        )
-        status = StatusWriter(
-            config.data_dir,
-            lambda: running[0].supervisor if running else None,
-            lambda: outboxes[0] if outboxes else None,
-        )
-        window.first_painted.connect(status.start)
-    install_crash_handler(window.show_restarting, app.exit)  # "restarting", then exit 70
-    watchdog = GuiWatchdog(SystemdNotifier(), parent=window)
-    window.first_painted.connect(watchdog.ready)
     width, height = config.panel.resolution
     window.resize(width, height)
     if args.kiosk:
@@ -236,10 +217,7 @@ def _run_qt(args: argparse.Namespace, config: Config, services: list[Service]) -
         window.show()
     log.info("kiosk %s at %s is running (%s)", config.kiosk_id, config.site_id, config.mode)
     code = app.exec()
-    watchdog.stopping()
-    if not args.exit_after_first_paint:
-        status.stop()
-    _shut_down(outboxes, running, platforms)
+    parts.stop()
     if kiosk.voice is not None:
         kiosk.voice.close()
     return code
@@ -259,40 +237,27 @@ def _run_window(
 
     station = build_station(config, services, catalogs, font)
     quit_on_termination_signals(app)
-    running: list[Devices] = []
-    outboxes: list[Outbox] = []
-    platforms: list[CentralProcess] | None = [] if args.start_platform else None
-
-    def start() -> None:
-        if args.exit_after_first_paint:
-            print("first-paint", flush=True)
-            app.quit()
-            return
-        station.citizen.use_voice(start_voice(config))
-        _start_devices(
-            app, config, station.bus, running, lambda d: connect_station_devices(station, config, d)
-        )
-        _open_queue(
-            config,
-            station.bus,
-            running,
-            outboxes,
-            platforms,
-            lambda o: connect_station_queue(station, config, o),
-        )
-        watchdog.ready()
 
     def show_restarting() -> None:
         station.staff.show_restarting()
         station.citizen.show_restarting()
 
-    install_crash_handler(show_restarting, app.exit)  # "restarting", then exit 70
-    status = StatusWriter(
-        config.data_dir,
-        lambda: running[0].supervisor if running else None,
-        lambda: outboxes[0] if outboxes else None,
+    parts = Background(
+        app, config, station.bus, show_restarting, station.staff, args.start_platform
     )
-    watchdog = GuiWatchdog(SystemdNotifier(), parent=station.staff)
+
+    def start() -> None:
+        parts.watchdog.ready()
+        if args.exit_after_first_paint:
+            print("first-paint", flush=True)
+            app.quit()
+            return
+        station.citizen.use_voice(start_voice(config))
+        parts.start(
+            lambda devices: connect_station_devices(station, config, devices),
+            lambda outbox: connect_station_queue(station, config, outbox),
+        )
+
     width, height = config.panel.resolution
     displays = app.screens()
     for widget, display in ((station.staff, displays[0]), (station.citizen, displays[-1])):
@@ -308,25 +273,59 @@ def _run_window(
     QTimer.singleShot(0, start)  # once the windows are up
     log.info("window %s at %s is running", config.kiosk_id, config.site_id)
     code = app.exec()
-    watchdog.stopping()
-    if not args.exit_after_first_paint:
-        status.stop()
-    _shut_down(outboxes, running, platforms)
+    parts.stop()
     if station.citizen.voice is not None:
         station.citizen.voice.close()
     return code
 
 
-def _shut_down(
-    outboxes: list[Outbox], running: list[Devices], platforms: list[CentralProcess] | None
-) -> None:
-    """Before the interpreter ends, while worker threads can still be joined."""
-    for outbox in outboxes:
-        outbox.close()
-    for devices in running:
-        devices.stop()
-    for platform in platforms or ():
-        platform.stop()
+class Background:
+    """What a kiosk and a service window alike run beside their screens: the devices and the
+    queue (opened on workers once the first screen is up), the local platform if asked for,
+    the status file for `doctor`, the systemd watchdog and the "restarting" screen."""
+
+    def __init__(
+        self,
+        app: QApplication,
+        config: Config,
+        bus: EventBus,
+        show_restarting: Callable[[], object],
+        gui: QObject,  # the watchdog's timer runs on its thread, the GUI thread
+        start_platform: bool,
+    ) -> None:
+        self._app, self._config, self._bus = app, config, bus
+        self.devices: list[Devices] = []
+        self.outboxes: list[Outbox] = []
+        self.platforms: list[CentralProcess] | None = [] if start_platform else None
+        self._status = StatusWriter(
+            config.data_dir,
+            lambda: self.devices[0].supervisor if self.devices else None,
+            lambda: self.outboxes[0] if self.outboxes else None,
+        )
+        self._started = False
+        install_crash_handler(show_restarting, app.exit)  # "restarting", then exit 70
+        self.watchdog = GuiWatchdog(SystemdNotifier(), parent=gui)
+
+    def start(
+        self, connect_devices: Callable[[Devices], None], connect_queue: Callable[[Outbox], None]
+    ) -> None:
+        self._started = True
+        config, bus = self._config, self._bus
+        _start_devices(self._app, config, bus, self.devices, connect_devices)
+        _open_queue(config, bus, self.devices, self.outboxes, self.platforms, connect_queue)
+        self._status.start()
+
+    def stop(self) -> None:
+        """Before the interpreter ends, while worker threads can still be joined."""
+        self.watchdog.stopping()
+        if self._started:  # an unstarted writer must not remove a running kiosk's file
+            self._status.stop()
+        for outbox in self.outboxes:
+            outbox.close()
+        for devices in self.devices:
+            devices.stop()
+        for platform in self.platforms or ():
+            platform.stop()
 
 
 def _start_devices(
