@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -31,7 +31,6 @@ from kiosk.visit import Phase, Visit, VisitSnapshot
 from offline_queue.status import SyncStatus
 from screens.attract import AttractScreen
 from screens.catalog import CatalogScreen
-from screens.console.page import ConsolePage, PageSetup
 from screens.context import FaceSource, ScreenContext
 from screens.elder_offer import ElderOfferScreen
 from screens.finish import FinishScreen
@@ -46,6 +45,9 @@ from screens.theme import Theme
 from screens.timeout import TimeoutOverlay
 from screens.voice_bar import VoiceBar
 from screens.widgets import Screen, label
+
+if TYPE_CHECKING:  # the console loads when a technician opens it
+    from screens.console.page import ConsolePage
 
 log = logging.getLogger(__name__)
 
@@ -238,8 +240,7 @@ class MainWindow(QWidget):
             return
         self._timeout_key = key
         if self._timeout is not None:
-            self._timeout.hide()
-            self._timeout.deleteLater()
+            self._timeout.close_overlay()
             self._timeout = None
         if ctx.snapshot.warning_until is not None:
             self._timeout = TimeoutOverlay(self, ctx, self._scheduler)
@@ -290,16 +291,13 @@ class MainWindow(QWidget):
 
     def open_console_page(self, page: str, device: str = "") -> ConsolePage:
         """A page of the technician's console (screens/console/); back leads to the menu."""
-        from screens.console.devices import DeviceDetailPage, DeviceListPage
         from screens.console.navigation import build_page
+        from screens.console.page import PageSetup
 
         tr = self.context(self._snapshot).tr
         shown = build_page(page, PageSetup(self, self._themes[False], tr, self.console), device)
         shown.back.connect(self.open_technician_menu)
-        if isinstance(shown, DeviceListPage):
-            shown.device_chosen.connect(lambda name: self.open_console_page("devices", name))
-        if isinstance(shown, DeviceDetailPage):
-            shown.preview_requested.connect(lambda name: self.open_console_page("camera", name))
+        shown.go.connect(self.open_console_page)
         self.console.record("page_opened", f"{page} {device}".strip())
         self._show_technician(shown)
         return shown
@@ -317,11 +315,7 @@ class MainWindow(QWidget):
 
     def _close_technician(self) -> None:
         if self._technician is not None:
-            if isinstance(self._technician, ConsolePage) and self._technician.is_open:
-                self._technician.is_open = False
-                self._technician.closing()  # stop its timers and camera before it goes
-            self._technician.hide()
-            self._technician.deleteLater()
+            self._technician.close_overlay()
             self._technician = None
 
     def quit_by_technician(self) -> None:

@@ -31,3 +31,8 @@ class Overlay(QWidget):
         """Show on top, once the subclass has filled the dialog."""
         self.show()
         self.raise_()
+
+    def close_overlay(self) -> None:
+        """Take it away for good; a subclass first stops what it started."""
+        self.hide()
+        self.deleteLater()

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
 from screens.console.page import ConsolePage, PageSetup, Table, hugging, raw, scrolling, show_raw
@@ -70,8 +70,6 @@ class LiveStatusPage(ConsolePage):
 
 
 class DeviceListPage(LiveStatusPage):
-    device_chosen = Signal(str)
-
     def __init__(self, at: PageSetup) -> None:
         super().__init__(at, at.tr("console.page.devices"))
         self.column.addWidget(label(at.tr("console.devices.hint"), "muted"))
@@ -84,7 +82,7 @@ class DeviceListPage(LiveStatusPage):
         rows = []
         for status in statuses:
             error = f" [{status.last_error.code}]" if status.last_error else ""
-            name = button(status.name, partial(self.device_chosen.emit, status.name), "secondary")
+            name = button(status.name, partial(self.go.emit, "devices", status.name), "secondary")
             name.setProperty("citizenData", [status.name])
             name.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # never cut
             mark = self.state_label(status)
@@ -94,8 +92,6 @@ class DeviceListPage(LiveStatusPage):
 
 
 class DeviceDetailPage(LiveStatusPage):
-    preview_requested = Signal(str)
-
     def __init__(
         self,
         at: PageSetup,
@@ -120,7 +116,7 @@ class DeviceDetailPage(LiveStatusPage):
         self.column.addWidget(scrolling(self.result), 1)
         if device in at.console.tools.cameras:
             self.action_row.addWidget(
-                button(at.tr("console.page.camera"), lambda: self.preview_requested.emit(device))
+                button(at.tr("console.page.camera"), partial(self.go.emit, "camera", device))
             )
         self.finish_layout()
         self.start_refreshing()

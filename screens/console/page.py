@@ -34,6 +34,7 @@ class PageSetup:
 
 class ConsolePage(Overlay):
     back = Signal()  # to the menu
+    go = Signal(str, str)  # to another page: its name, and the device it is about ("" if none)
 
     def __init__(
         self,
@@ -55,7 +56,7 @@ class ConsolePage(Overlay):
     def finish_layout(self) -> None:
         """Put the page's buttons, then the way back to the menu, below its content."""
         self.column.addLayout(self.action_row)
-        self.column.addWidget(button(self._tr("console.to_menu"), self.close_page, "secondary"))
+        self.column.addWidget(button(self._tr("console.to_menu"), self.back.emit, "secondary"))
 
     def run(
         self,
@@ -81,10 +82,10 @@ class ConsolePage(Overlay):
         self.pending += 1
         run_in_background(name, work, deliver, fail)
 
-    def close_page(self) -> None:
-        self.is_open = False
+    def close_overlay(self) -> None:
+        self.is_open = False  # results still on their way are dropped
         self.closing()
-        self.back.emit()
+        super().close_overlay()
 
     def closing(self) -> None:
         """Stop what the page started (timers, a camera subscription)."""
