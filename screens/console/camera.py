@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +24,7 @@ from screens.console.page import ConsolePage, PageSetup, show_raw
 from screens.widgets import label
 
 PREVIEW_WIDTH = 640  # pixels of the picture sent to the GUI thread
-FPS_WINDOW_S = 2.0
+RATE_EVERY_MS = 1000  # how often the frame rate is worked out and shown
 BOX = QColor("#1E7B34")
 LABEL_BACKGROUND = QColor(255, 255, 255, 230)
 
@@ -59,7 +58,8 @@ class CameraPreviewPage(ConsolePage):
         self.column.addWidget(self.decoded)
         self.finish_layout()
         self.texts_seen: list[str] = []
-        self._arrived: deque[float] = deque()
+        self._frames = 0  # counted on the camera's thread, its only writer
+        self._counted = (0, time.monotonic())  # the count and time the rate was last shown
         self._drawing = threading.Event()  # set while a frame waits for the GUI thread
         self._stop = lambda: None
         self.framed.connect(self._draw, Qt.ConnectionType.QueuedConnection)
@@ -70,7 +70,7 @@ class CameraPreviewPage(ConsolePage):
             self.unavailable("devices")
             return
         self._stop = watch(camera, self._on_frame)
-        self._rate_timer.start(500)
+        self._rate_timer.start(RATE_EVERY_MS)
 
     def closing(self) -> None:
         self._stop()
@@ -81,10 +81,7 @@ class CameraPreviewPage(ConsolePage):
         if not isValid(self):  # the window went without closing the page
             self._stop()
             return
-        now = time.monotonic()
-        self._arrived.append(now)
-        while self._arrived and now - self._arrived[0] > FPS_WINDOW_S:
-            self._arrived.popleft()
+        self._frames += 1
         if self._drawing.is_set():
             return
         self._drawing.set()
@@ -129,11 +126,10 @@ class CameraPreviewPage(ConsolePage):
             show_raw(self.decoded, self._tr("console.camera.read", codes=codes), codes)
 
     def _show_rate(self) -> None:
-        arrived = list(self._arrived)
-        span = arrived[-1] - arrived[0] if len(arrived) > 1 else 0.0
-        fps = (len(arrived) - 1) / span if span else 0.0
-        if time.monotonic() - (arrived[-1] if arrived else 0.0) > FPS_WINDOW_S:
-            fps = 0.0
+        frames, now = self._frames, time.monotonic()
+        last_frames, last_time = self._counted
+        self._counted = (frames, now)
+        fps = (frames - last_frames) / (now - last_time)
         self.rate.setText(self._tr("console.camera.rate", fps=f"{fps:.1f}"))
 
 
