@@ -304,6 +304,21 @@ def send_heartbeat(
     return HeartbeatAck(server_time=now)
 
 
+def citizen_number(
+    id_number: Annotated[
+        str, Path(pattern=ID_NUMBER_PATTERN, description="18 characters, GB 11643")
+    ],
+) -> str:
+    """A citizen's number from the path, its check character checked too."""
+    problem = id_number_problem(id_number)
+    if problem is not None:
+        raise ProblemError(400, "invalid_request", f"id_number: {problem}")
+    return id_number
+
+
+CitizenNumber = Annotated[str, Depends(citizen_number)]
+
+
 @router.get(
     "/citizens/{id_number}",
     summary="A citizen's social insurance and pension data (signed)",
@@ -312,15 +327,10 @@ def send_heartbeat(
     ),
 )
 def get_citizen(
-    id_number: Annotated[
-        str, Path(pattern=ID_NUMBER_PATTERN, description="18 characters, GB 11643")
-    ],
     kiosk_id: SignedKiosk,
+    id_number: CitizenNumber,
     platform: PlatformDep,
 ) -> Citizen:
-    problem = id_number_problem(id_number)
-    if problem is not None:
-        raise ProblemError(400, "invalid_request", f"id_number: {problem}")
     found = platform.storage.citizen(id_number)
     if found is None:
         raise ProblemError(
@@ -335,15 +345,10 @@ def get_citizen(
     responses=problems({400: INVALID, 401: UNSIGNED}),
 )
 def citizen_applications(
-    id_number: Annotated[
-        str, Path(pattern=ID_NUMBER_PATTERN, description="18 characters, GB 11643")
-    ],
     kiosk_id: SignedKiosk,
+    id_number: CitizenNumber,
     platform: PlatformDep,
 ) -> CitizenApplications:
-    problem = id_number_problem(id_number)
-    if problem is not None:
-        raise ProblemError(400, "invalid_request", f"id_number: {problem}")
     found = platform.storage.pending_applications(id_number)
     return CitizenApplications(
         applications=[
