@@ -7,8 +7,9 @@ package. Each adapter is small and turns one part's API and errors into the port
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # loaded with the devices and the queue, after the first pain
     from offline_queue.eid_check import EidChecker
     from offline_queue.outbox import Outbox
     from offline_queue.status import SyncStatus
-    from offline_queue.wire import Citizen
+    from offline_queue.wire import Citizen, QueueStatus
 
 
 def site_calendar(config: Config) -> Callable[[datetime], date]:
@@ -127,6 +128,17 @@ def printouts(
     return make
 
 
+@contextmanager
+def _unavailable_when_down() -> Iterator[None]:
+    """The platform client's errors as the port's: the platform cannot be used now."""
+    from offline_queue.client import PlatformError
+
+    try:
+        yield
+    except PlatformError as error:
+        raise Unavailable(str(error)) from error
+
+
 def _prefix(ticket: str) -> str:
     return ticket.rstrip("0123456789")
 
@@ -187,46 +199,33 @@ class PlatformAdapter:
         )
 
     def verify_face(self, id_number: str, jpeg: bytes, liveness: str) -> FaceOutcome:
-        from offline_queue.client import PlatformError
         from offline_queue.wire import FaceCheck, b64encode
 
         check = FaceCheck(id_number=id_number, image=b64encode(jpeg), liveness=liveness)
-        try:
+        with _unavailable_when_down():
             verdict = self._client.verify_face(check)
-        except PlatformError as error:
-            raise Unavailable(str(error)) from error
         return FaceOutcome(verdict.match, verdict.code, verdict.comparator)
 
     def waiting_tickets(self, prefixes: Sequence[str], day: date) -> list[str]:
         """A service window's tickets waiting at the site: its prefixes in its order, each
         first issued first."""
-        from offline_queue.client import PlatformError
-
-        try:
-            status = self._client.queues(self._site_id, day.isoformat())
-        except PlatformError as error:
-            raise Unavailable(str(error)) from error
-        waiting = [t for q in status.queues for t in q.waiting_tickets]
+        waiting = [t for q in self._queues(day).queues for t in q.waiting_tickets]
         return [t for prefix in prefixes for t in waiting if _prefix(t) == prefix]
 
     def applications(self, id_number: str) -> list[Application]:
         from kiosk.counter import Application
-        from offline_queue.client import PlatformError
 
-        try:
+        with _unavailable_when_down():
             found = self._client.applications(id_number).applications
-        except PlatformError as error:
-            raise Unavailable(str(error)) from error
         return [Application(a.case_number, a.service_id, a.submitted) for a in found]
 
     def waiting(self, business: str, day: date) -> int | None:
-        from offline_queue.client import PlatformError
+        queues = self._queues(day).queues
+        return next((q.waiting for q in queues if q.business == business), 0)
 
-        try:
-            status = self._client.queues(self._site_id, day.isoformat())
-        except PlatformError as error:
-            raise Unavailable(str(error)) from error
-        return next((q.waiting for q in status.queues if q.business == business), 0)
+    def _queues(self, day: date) -> QueueStatus:
+        with _unavailable_when_down():
+            return self._client.queues(self._site_id, day.isoformat())
 
 
 def background_queue(outbox: Outbox) -> Callable[[str, Payload], None]:
