@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from adapters import PlatformAdapter, background_queue, site_calendar
 from kiosk.catalog import Service
-from kiosk.config import Config
+from kiosk.config import Config, WindowConfig
 from kiosk.counter import (
     Counter,
     CounterBackend,
@@ -25,7 +26,7 @@ from kiosk.counter import (
     TicketCalled,
 )
 from kiosk.events import EventBus
-from kiosk.i18n import Catalogs
+from kiosk.i18n import Catalogs, Translator
 from kiosk.ports import EidOutcome, Runner
 from kiosk.records import RecordBuilder
 from screens.background import BackgroundRunner
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from offline_queue.outbox import Outbox
     from offline_queue.status import SyncStatus
     from screens.voice import Voice
+
+
+Names = Mapping[str, Mapping[str, str]]  # service id → its name per language
 
 
 @dataclass
@@ -69,9 +73,12 @@ def build_station(
     settings = CounterSettings(window.number, staff, window.prefixes, tr.pick(config.site_name))
     site_day = site_calendar(config)
     bus = EventBus()
+    names = {service.id: service.name for service in services}
     counter = Counter(
         settings,
-        CounterBackend(runner or BackgroundRunner()),
+        CounterBackend(
+            runner or BackgroundRunner(), receipt=receipt_maker(config, window, catalogs, names)
+        ),
         RecordBuilder(config.site_id, site_day),
         bus,
         now=lambda: datetime.now(UTC),
@@ -79,12 +86,7 @@ def build_station(
     )
     ratio = cap_height_ratio(font_family)
     themes = {elder: Theme(config.panel, elder, font_family, ratio) for elder in (False, True)}
-    names = {service.id: service.name for service in services}
-
-    def service_name(service_id: str) -> str:
-        return tr.pick(names[service_id]) if service_id in names else service_id
-
-    console = StaffConsole(counter, themes[False], tr, service_name)
+    console = StaffConsole(counter, themes[False], tr, partial(service_name, names, tr))
     citizen = CitizenScreen(counter, themes, catalogs, catalogs.languages, voice)
     bridge = CoreBridge(bus)
 
@@ -97,7 +99,6 @@ def build_station(
     bridge.forward(CounterChanged, changed)
     bridge.forward(TicketCalled, citizen.announce)
     bridge.sync_status_changed.connect(lambda status: console.set_online(not status.offline))
-    counter.backend = replace(counter.backend, receipt=receipt_maker(config, catalogs, names))
     return Station(bus, counter, console, citizen, bridge)
 
 
@@ -160,8 +161,13 @@ def connect_station_devices(station: Station, config: Config, devices: Devices) 
     counter.backend = replace(counter.backend, printers=PrintersAdapter(devices.supervisor))
 
 
+def service_name(names: Names, tr: Translator, service_id: str) -> str:
+    """A service's name in `tr`'s language; its id when the catalog does not know it."""
+    return tr.pick(names[service_id]) if service_id in names else service_id
+
+
 def receipt_maker(
-    config: Config, catalogs: Catalogs, names: Mapping[str, Mapping[str, str]]
+    config: Config, window: WindowConfig, catalogs: Catalogs, names: Names
 ) -> Callable[[CounterSnapshot], Document]:
     """The case's receipt, in the citizen's language: who (masked), where, the applications
     taken in with their case numbers, and the window's case number as a QR code."""
@@ -173,8 +179,6 @@ def receipt_maker(
         tr = catalogs.translator(snap.language)
         citizen, case = snap.citizen, snap.case_number
         assert citizen is not None and case is not None
-        window = config.window
-        assert window is not None
         rows = [
             (tr("doc.name"), citizen.name),
             (tr("doc.id_number"), citizen.masked_number),
@@ -182,7 +186,7 @@ def receipt_maker(
             (tr("doc.window.staff"), window.staff_id),
         ]
         taken = [
-            (tr.pick(names.get(a.service_id, {"zh": a.service_id})), a.case_number)
+            (service_name(names, tr, a.service_id), a.case_number)
             for a in snap.applications
             if a.case_number in snap.accepted
         ]

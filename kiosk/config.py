@@ -407,12 +407,15 @@ def non_empty_if_given(value: str) -> str | None:
 
 def _window(table: TomlTable) -> WindowConfig:
     photo = table.get("staff_photo", str, default="")
+    photo_path = Path(table.file).parent / photo if photo else None
+    if photo_path is not None and not photo_path.is_file():
+        raise table.error("staff_photo", f"no picture at {photo_path}")
     prefixes = table.get("prefixes", list, check=_prefixes)
     window = WindowConfig(
         number=table.get("number", str, check=non_empty),
         staff_id=table.get("staff_id", str, check=non_empty),
         staff_name=table.get("staff_name", str, check=non_empty),
-        staff_photo=Path(table.file).parent / photo if photo else None,
+        staff_photo=photo_path,
         prefixes=tuple(prefixes),
     )
     table.finish()

@@ -86,6 +86,12 @@ BROKEN_WINDOW = [
     ('number = "5"', "number = 5", "window.number", "must be a string"),
     ('staff_id = "S0517"\n', "", "window.staff_id", "missing"),
     ('[window]\nnumber = "5"', '[counter]\nnumber = "5"', "window", "missing"),
+    (
+        'prefixes = ["A", "B"]',
+        'prefixes = ["A"]\nstaff_photo = "nobody.jpg"',
+        "window.staff_photo",
+        "no picture",
+    ),
 ]
 
 
