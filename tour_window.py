@@ -7,8 +7,8 @@ kiosk tour's citizen is. Part of the composition root; only the tour uses it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import TypeVar
@@ -19,6 +19,8 @@ from kiosk.catalog import Service
 from kiosk.config import Config, Panel, WindowConfig
 from kiosk.counter import Application
 from kiosk.i18n import Catalogs
+from screens.fonts import cap_height_ratio
+from screens.theme import Theme
 from screens.tour import DEMO_PERSON
 from window_station import Station, build_station
 
@@ -106,35 +108,59 @@ STEPS: Sequence[tuple[str, Callable[[Station], None]]] = (
 )
 
 
-def write_window_tour(
-    directory: Path, config: Config, services: list[Service], catalogs: Catalogs, font: str
-) -> list[Path]:
+@dataclass(frozen=True)
+class WindowScene:
+    name: str  # what its picture is called: window-citizen-rating-zh-elder-landscape
+    widget: QWidget  # shown and laid out
+    theme: Theme  # the sizes it is drawn at
+    language: str
+
+
+def window_scenes(
+    config: Config,
+    services: list[Service],
+    catalogs: Catalogs,
+    font: str,
+    languages: Sequence[str],
+) -> Iterator[WindowScene]:
+    """Both screens at every step, in `languages`, the citizen's in elder mode too (the staff
+    console has one size): the tour takes their pictures and the tests measure them."""
     width, height = config.panel.resolution
     landscape = config.panel if width > height else _rotated(config.panel)
-    window_config = replace(config, mode="window", window=DEMO_WINDOW, panel=landscape)
-    written: list[Path] = []
-    for language in catalogs.languages:
-        staff_config = replace(window_config, language=language)  # the staff's own language
+    ratio = cap_height_ratio(font)
+    for language in languages:
+        staff_config = replace(
+            config, mode="window", window=DEMO_WINDOW, panel=landscape, language=language
+        )
         for elder in (False, True):
             for step, act in STEPS:
                 station = demo_station(staff_config, services, catalogs, font)
                 station.counter.set_language(language)
                 station.counter.set_elder(elder)
                 act(station)
-                screens: list[tuple[str, QWidget]] = [("window-citizen", station.citizen)]
-                if not elder and not step.startswith("rating-"):  # staff: one size
-                    screens.append(("window-staff", station.staff))
-                for name, widget in screens:
+                screens: list[tuple[str, QWidget, bool]] = [("citizen", station.citizen, elder)]
+                if not elder and not step.startswith("rating-"):  # staff see "rating"
+                    screens.append(("staff", station.staff, False))
+                for screen, widget, large in screens:
                     widget.resize(*landscape.resolution)
                     widget.show()
                     QApplication.processEvents()
                     mode = "elder" if elder else "normal"
-                    path = directory / f"{name}-{step}-{language}-{mode}-landscape.png"
-                    if not widget.grab().save(str(path)):
-                        raise OSError(f"cannot write {path}")
-                    written.append(path)
+                    name = f"window-{screen}-{step}-{language}-{mode}-landscape"
+                    yield WindowScene(name, widget, Theme(landscape, large, font, ratio), language)
                     widget.close()
                 station.bridge.close()
+
+
+def write_window_tour(
+    directory: Path, config: Config, services: list[Service], catalogs: Catalogs, font: str
+) -> list[Path]:
+    written: list[Path] = []
+    for scene in window_scenes(config, services, catalogs, font, catalogs.languages):
+        path = directory / f"{scene.name}.png"
+        if not scene.widget.grab().save(str(path)):
+            raise OSError(f"cannot write {path}")
+        written.append(path)
     return written
 
 

@@ -115,6 +115,21 @@ def open_service(qtbot: QtBot, kiosk: main.Kiosk, name: str) -> None:
     assert kiosk.visit.snapshot.phase is Phase.STEP
 
 
+def take_a_ticket(qtbot: QtBot, kiosk: main.Kiosk) -> str:
+    """A citizen takes a ticket for 社保医保 from the attract screen; its number."""
+    tap(qtbot, kiosk, "开始办理")
+    tap(qtbot, kiosk, "取号")
+    qtbot.waitUntil(lambda: "开始办理" in shown_texts(kiosk.window), timeout=WAIT_MS)
+    tap(qtbot, kiosk, "开始办理")
+    assert "请选择：办理业务" in shown_texts(kiosk.window)
+    tap(qtbot, kiosk, "社保医保")
+    qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase is Phase.FINISH, timeout=WAIT_MS)
+    settle(qtbot, kiosk)
+    ticket = kiosk.visit.snapshot.case.ticket
+    assert ticket is not None
+    return ticket.number
+
+
 def confirm_and_finish(qtbot: QtBot, kiosk: main.Kiosk) -> str:
     """Confirm, wait for the finish screen (saved, printed) and give the case number it shows."""
     tap(qtbot, kiosk, "确认办理")

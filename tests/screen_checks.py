@@ -13,6 +13,7 @@ from PySide6.QtCore import QPoint, QRect
 from PySide6.QtGui import QColor, QFontMetricsF, QImage
 from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
 
+from kiosk.i18n import Catalogs
 from screens.keypad import Keypad
 from screens.main_window import MainWindow
 from screens.theme import Theme
@@ -220,3 +221,21 @@ def check_language(window: QWidget, language: str, other_names: set[str]) -> lis
         if missing:
             problems.append(f"{name(widget)}: the font has no glyph for {''.join(sorted(missing))}")
     return problems
+
+
+def other_language_names(catalogs: Catalogs, language: str) -> set[str]:
+    """The names of the other languages: the language button shows them in their own."""
+    names = {catalogs.text(lang, "meta.name") for lang in catalogs.languages}
+    return names - {catalogs.text(language, "meta.name")}
+
+
+def check_screen(window: QWidget, theme: Theme, language: str, other_names: set[str]) -> list[str]:
+    """Every rule of DESIGN.md §6 but the number of choices: sizes, targets and gaps,
+    contrast, nothing cut off, the right language, no missing glyphs."""
+    return (
+        check_targets(window, theme)
+        + check_text_size(window, theme)
+        + check_contrast(window, theme)
+        + check_fit(window)
+        + check_language(window, language, other_names)
+    )

@@ -44,9 +44,7 @@ def test_every_screen_meets_the_accessibility_rules(
     language: str,
     elder: bool,
 ) -> None:
-    other_names = {catalogs.text(lang, "meta.name") for lang in catalogs.languages} - {
-        catalogs.text(language, "meta.name")
-    }
+    other_names = checks.other_language_names(catalogs, language)
     problems: list[str] = []
     measured = 0
     for scene in scenes(services, language, elder, now=0.0):
@@ -55,13 +53,8 @@ def test_every_screen_meets_the_accessibility_rules(
         window.console.tools = console_tools
         show(window, scene)
         theme = window.context(scene.snapshot).theme
-        found = (
-            checks.check_targets(window, theme)
-            + checks.check_text_size(window, theme)
-            + checks.check_contrast(window, theme)
-            + checks.check_fit(window)
-            + checks.check_language(window, language, other_names)
-            + (checks.check_choices(window, 6) if elder else [])
+        found = checks.check_screen(window, theme, language, other_names) + (
+            checks.check_choices(window, 6) if elder else []
         )
         measured += len(checks.texts(window))
         problems += [f"{scene.name}: {p}" for p in found]

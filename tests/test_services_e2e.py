@@ -26,20 +26,14 @@ from tests.kiosk_site import (
     key_in,
     open_service,
     rate_fully,
+    take_a_ticket,
 )
 from tests.test_window import settle, shown_texts, tap
 
 
 def test_a_queue_ticket_is_printed_queued_and_rated(qtbot: QtBot, site: Site) -> None:
     kiosk = site.kiosk
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "取号")
-    qtbot.waitUntil(lambda: "开始办理" in shown_texts(kiosk.window), timeout=WAIT_MS)
-    tap(qtbot, kiosk, "开始办理")
-    assert "请选择：办理业务" in shown_texts(kiosk.window)
-    tap(qtbot, kiosk, "社保医保")
-    qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase is Phase.FINISH, timeout=WAIT_MS)
-    settle(qtbot, kiosk)
+    assert take_a_ticket(qtbot, kiosk) == "A001"
     assert "您的号码：A001" in shown_texts(kiosk.window)
 
     receipt = site.printer().wait_for_receipts(1)[0]

@@ -29,18 +29,15 @@ from kiosk.catalog import Service
 from kiosk.config import Config, WindowConfig
 from kiosk.counter import CounterPhase
 from kiosk.i18n import Catalogs
-from kiosk.visit import Phase
 from offline_queue.outbox import Outbox
-from screens.fonts import cap_height_ratio
-from screens.theme import Theme
 from screens.voice import RecordingEngine, Voice
 from tests import screen_checks as checks
 from tests.central_server import stored_records
 from tests.conftest import rotated
-from tests.kiosk_site import WAIT_MS, Site, citizen_number
-from tests.test_window import settle, shown_texts, tap
+from tests.kiosk_site import WAIT_MS, Site, citizen_number, take_a_ticket
+from tests.test_window import shown_texts
 from tests.waiting import wait_until
-from tour_window import DEMO_WINDOW, STEPS, demo_station
+from tour_window import DEMO_WINDOW, demo_station, window_scenes
 from window_station import Station, build_station, connect_station_devices, connect_station_queue
 
 WINDOW_ID = "W-TEST-05"
@@ -132,20 +129,6 @@ def texts(screen: QWidget) -> str:
     return "\n".join(shown_texts(screen))
 
 
-def take_a_ticket(qtbot: QtBot, site: Site) -> str:
-    kiosk = site.kiosk
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "取号")
-    qtbot.waitUntil(lambda: "开始办理" in shown_texts(kiosk.window), timeout=WAIT_MS)
-    tap(qtbot, kiosk, "开始办理")
-    tap(qtbot, kiosk, "社保医保")
-    qtbot.waitUntil(lambda: kiosk.visit.snapshot.phase is Phase.FINISH, timeout=WAIT_MS)
-    settle(qtbot, kiosk)
-    case = kiosk.visit.snapshot.case
-    assert case.ticket is not None
-    return case.ticket.number
-
-
 def window_records(central: CentralProcess, kind: str) -> list[dict]:
     """The window's records of `kind` at the platform (none before it enrolled)."""
     if not _enrolled(central):
@@ -185,7 +168,7 @@ def test_a_ticket_from_a_kiosk_is_served_at_the_window_and_rated_by_the_citizen(
         },
     )
     earlier.result(10)
-    ticket = take_a_ticket(qtbot, site)
+    ticket = take_a_ticket(qtbot, site.kiosk)
     qtbot.waitUntil(lambda: any(r["kind"] == "ticket" for r in site.arrived()), timeout=WAIT_MS)
 
     staff, screen = counter.station.staff, counter.station.citizen
@@ -273,7 +256,7 @@ def test_an_e_id_code_at_the_counter_recall_and_transfer_to_another_window(
 ) -> None:
     from tests.test_services_bundle_eid import issue_eid
 
-    ticket = take_a_ticket(qtbot, site)
+    ticket = take_a_ticket(qtbot, site.kiosk)
     qtbot.waitUntil(lambda: any(r["kind"] == "ticket" for r in site.arrived()), timeout=WAIT_MS)
     staff, screen = counter.station.staff, counter.station.citizen
     press(qtbot, staff, "叫下一位")
@@ -350,40 +333,13 @@ def test_both_screens_meet_the_accessibility_rules_at_every_step(
 ) -> None:
     """The tour's pictures, measured: sizes, targets, contrast, nothing cut off, the right
     language; the citizen screen in elder mode too (the staff console has one size)."""
-    other_names = {catalogs.text(lang, "meta.name") for lang in catalogs.languages} - {
-        catalogs.text(language, "meta.name")
-    }
-    landscape = rotated(config.panel) if config.panel.portrait else config.panel
-    window_config = replace(
-        config, mode="window", window=DEMO_WINDOW, panel=landscape, language=language
-    )
+    other_names = checks.other_language_names(catalogs, language)
     problems: list[str] = []
     measured = 0
-    for elder in (False, True):
-        for step, act in STEPS:
-            station = demo_station(window_config, services, catalogs, font)
-            station.counter.set_language(language)
-            station.counter.set_elder(elder)
-            act(station)
-            screens: list[tuple[str, QWidget, bool]] = [("citizen", station.citizen, elder)]
-            if not elder and not step.startswith("rating-"):
-                screens.append(("staff", station.staff, False))
-            for name, widget, large in screens:
-                widget.resize(*landscape.resolution)
-                widget.show()
-                QApplication.processEvents()
-                theme = Theme(landscape, large, font, cap_height_ratio(font))
-                found = (
-                    checks.check_targets(widget, theme)
-                    + checks.check_text_size(widget, theme)
-                    + checks.check_contrast(widget, theme)
-                    + checks.check_fit(widget)
-                    + checks.check_language(widget, language, other_names)
-                )
-                problems += [f"{name} {step} elder={elder}: {p}" for p in found]
-                measured += len(checks.texts(widget))
-                widget.close()
-            station.bridge.close()
+    for scene in window_scenes(config, services, catalogs, font, [language]):
+        found = checks.check_screen(scene.widget, scene.theme, language, other_names)
+        problems += [f"{scene.name}: {p}" for p in found]
+        measured += len(checks.texts(scene.widget))
     assert measured > 60  # the checks looked at real widgets
     assert not problems, "\n".join(problems)
 
