@@ -8,9 +8,15 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+import serial
+
 from devices.idcard.card import CardRead, IdCard
+from devices.idcard.commands import FIND_CARD
+from devices.idcard.frames import encode_response
 from devices.idcard.reader import build
 from devices.model import DeviceEvent
+from devices.sim import idcard as idcard_sim
 from tests.conftest import ROOT
 
 WAIT_S = 5.0
@@ -79,3 +85,24 @@ def test_a_person_places_and_lifts_cards_for_a_real_reader(tmp_path: Path) -> No
     finally:
         process.kill()
         process.wait()
+
+
+def test_the_command_log_keeps_only_the_latest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader polled every 0.3 s for days must not grow: the log keeps the last commands."""
+    monkeypatch.setattr(idcard_sim, "COMMANDS_KEPT", 5)
+    sim = idcard_sim.IdCardSimulator(tmp_path)
+    sim.start()
+    port = serial.serial_for_url(sim.address, timeout=2)
+    answer = len(encode_response(0x80))  # "no card": every answer has this length
+    try:
+        for _ in range(12):
+            port.write(FIND_CARD.encode())
+            assert len(port.read(answer)) == answer
+            sent = time.monotonic()
+        assert 5 <= len(sim.commands) <= 10
+        assert sim.commands[-1][0] <= sent and sim.commands[-1][1] == FIND_CARD.key
+    finally:
+        port.close()
+        sim.stop()

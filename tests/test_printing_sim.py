@@ -115,3 +115,18 @@ def test_the_command_line_serves_a_port_and_writes_pngs(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(10)
+
+
+def test_a_citizen_takes_the_receipts_and_the_simulator_forgets_them(tmp_path: Path) -> None:
+    """A simulator printing for days must not keep every receipt in memory."""
+    with PrinterSimulator(tmp_path) as sim:
+        port = serial.serial_for_url(sim.address, timeout=1)
+        try:
+            port.write(JOB + JOB)
+            first, second = sim.wait_for_receipts(2)
+            assert sim.take_receipts() == [first, second] and sim.receipts == []
+            port.write(JOB)
+            (third,) = sim.wait_for_receipts(1)  # counted from the empty tray
+            assert third.number == second.number + 1 and third.path and third.path.exists()
+        finally:
+            port.close()

@@ -205,11 +205,15 @@ UNKNOWN_TYPE_CARD = SimCard(
 
 # -- the reader ----------------------------------------------------------------------------------
 
+COMMANDS_KEPT = 10_000
+
 
 class IdCardSimulator:
     def __init__(self, workdir: Path, *, refinds_read_card: bool = False) -> None:
         self.refinds_read_card = refinds_read_card
-        self.commands: list[tuple[float, bytes]] = []  # (time.monotonic(), CMD PARA)
+        # (time.monotonic(), CMD PARA), the last COMMANDS_KEPT to COMMANDS_KEPT * 2 of them:
+        # a simulator polled for days must not grow.
+        self.commands: list[tuple[float, bytes]] = []
         self._pty = PtyPort(workdir / "idcard-sim")
         self._decoder = FrameDecoder()
         self._lock = threading.Lock()
@@ -313,6 +317,8 @@ class IdCardSimulator:
         key = body[:2]
         with self._lock:
             self.commands.append((time.monotonic(), key))
+            if len(self.commands) > 2 * COMMANDS_KEPT:
+                del self.commands[:-COMMANDS_KEPT]
             answer = self._respond(key)
             fault = self._take_fault(key)
             raw = self._raw_answers.popleft() if self._raw_answers else None

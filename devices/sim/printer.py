@@ -167,6 +167,13 @@ class PrinterSimulator:
                 raise TimeoutError(f"{len(self.receipts)} receipts after {timeout_s} s")
             return self.receipts[:count]
 
+    def take_receipts(self) -> list[Receipt]:
+        """The receipts printed so far, taken from the tray: the simulator forgets them (their
+        files stay), and `wait_for_receipts` counts from none again."""
+        with self._lock:
+            taken, self.receipts = self.receipts, []
+        return taken
+
     # -- receiving ----------------------------------------------------------------------------
 
     def _serve_pty(self) -> None:
