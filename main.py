@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer
@@ -65,6 +65,7 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent / "config" / "default.toml"
 EXIT_CONFIG, EXIT_NO_FONT, EXIT_NO_DISPLAY = 2, 3, 4
 
 log = logging.getLogger("kiosk")
+S = TypeVar("S")
 
 
 @dataclass
@@ -89,6 +90,10 @@ class Devices:
         self.supervisor.stop()
         for simulator in self.simulators:
             simulator.stop()
+
+    def simulator(self, kind: type[S]) -> S:
+        """The running simulator of that class (a test or a benchmark drives it)."""
+        return next(s for s in self.simulators if isinstance(s, kind))
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

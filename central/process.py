@@ -16,7 +16,12 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from urllib.parse import urlsplit
+
+import requests
+
+from offline_queue import wire
 
 ROOT = Path(__file__).resolve().parent.parent  # where `python -m central` runs from
 START_TIMEOUT_S = 30.0
@@ -45,6 +50,10 @@ class CentralProcess:
         if self._url is None:
             raise RuntimeError("the central server is not running: start() it first")
         return self._url
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self.running and self._process else None
 
     @property
     def running(self) -> bool:
@@ -150,3 +159,19 @@ def start_if_absent(url: str, db_path: Path) -> CentralProcess | None:
     central.start()
     print(f"central platform started at {central.url} (kiosk list: {central.url}/)", flush=True)
     return central
+
+
+def stored_records(url: str, kiosk_id: str) -> list[dict[str, Any]]:
+    """Every record the platform holds for the kiosk, in seq order."""
+    records: list[dict[str, Any]] = []
+    while True:
+        answer = requests.get(
+            f"{url}{wire.API}/kiosks/{kiosk_id}/records",
+            params={"after": records[-1]["seq"] if records else 0, "limit": 1000},
+            timeout=10,
+        )
+        answer.raise_for_status()
+        page = answer.json()["records"]
+        if not page:
+            return records
+        records.extend(page)

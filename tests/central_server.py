@@ -130,22 +130,6 @@ def post_json(url: str, path: str, body: bytes | str | dict[str, Any]) -> reques
     )
 
 
-def stored_records(url: str, kiosk_id: str) -> list[dict[str, Any]]:
-    """Every record the platform holds for the kiosk, in seq order."""
-    records: list[dict[str, Any]] = []
-    while True:
-        answer = requests.get(
-            f"{url}{wire.API}/kiosks/{kiosk_id}/records",
-            params={"after": records[-1]["seq"] if records else 0, "limit": 1000},
-            timeout=10,
-        )
-        answer.raise_for_status()
-        page = answer.json()["records"]
-        if not page:
-            return records
-        records.extend(page)
-
-
 def assert_chain_intact(stored: list[dict[str, Any]], kiosk_id: str) -> None:
     """Every record exactly once, in sequence, each linked to the one before and hashed right."""
     assert [record["seq"] for record in stored] == list(range(1, len(stored) + 1))

@@ -15,7 +15,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 import main
-from central.process import CentralProcess
+from central.process import CentralProcess, stored_records
 from devices.idcard.card import parse_text
 from devices.model import DeviceState
 from devices.sim.camera import CameraSimulator
@@ -27,7 +27,6 @@ from kiosk.timers import ManualScheduler
 from kiosk.visit import Phase
 from offline_queue.outbox import Outbox
 from screens.voice import RecordingEngine
-from tests.central_server import stored_records
 from tests.conftest import KioskFactory
 from tests.test_window import settle, shown_texts, tap
 from tests.waiting import wait_until
@@ -45,16 +44,16 @@ class Site:
     clock: ManualScheduler  # the visit's time limits
 
     def printer(self) -> PrinterSimulator:
-        return next(s for s in self.devices.simulators if isinstance(s, PrinterSimulator))
+        return self.devices.simulator(PrinterSimulator)
 
     def id_reader(self) -> IdCardSimulator:
-        return next(s for s in self.devices.simulators if isinstance(s, IdCardSimulator))
+        return self.devices.simulator(IdCardSimulator)
 
     def scanner(self) -> ScannerSimulator:
-        return next(s for s in self.devices.simulators if isinstance(s, ScannerSimulator))
+        return self.devices.simulator(ScannerSimulator)
 
     def camera(self) -> CameraSimulator:
-        return next(s for s in self.devices.simulators if isinstance(s, CameraSimulator))
+        return self.devices.simulator(CameraSimulator)
 
     def voice(self) -> RecordingEngine:
         """What the kiosk's voice said (make_kiosk gives every kiosk a recording engine)."""

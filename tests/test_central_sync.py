@@ -9,15 +9,9 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from central.process import CentralProcess
+from central.process import CentralProcess, stored_records
 from offline_queue import wire
-from tests.central_server import (
-    ChainKiosk,
-    assert_chain_intact,
-    kiosk_summary,
-    post_json,
-    stored_records,
-)
+from tests.central_server import ChainKiosk, assert_chain_intact, kiosk_summary, post_json
 
 
 @pytest.fixture

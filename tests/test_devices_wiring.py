@@ -56,7 +56,7 @@ def test_the_default_site_runs_every_device_on_its_simulator(site: Config, start
 
     assert wait_until(all_online), supervisor.statuses()
     assert {s.kind for s in supervisor.statuses()} == {d.kind for d in site.devices.values()}
-    reader_sim = next(s for s in devices.simulators if isinstance(s, IdCardSimulator))
+    reader_sim = devices.simulator(IdCardSimulator)
     reader_sim.place(CITIZENS[0])
     assert read.wait(10), "no card read reached the bus"
     assert reads[0].card == parse_text(CITIZENS[0].text, CITIZENS[0].photo)

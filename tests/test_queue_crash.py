@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from central.process import CentralProcess
-from tests.central_server import assert_chain_intact, stored_records
+from central.process import CentralProcess, stored_records
+from tests.central_server import assert_chain_intact
 
 ROOT = Path(__file__).resolve().parent.parent
 KIOSKS = ("K-CRASH-A", "K-CRASH-B")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from central.process import CentralProcess
+from central.process import CentralProcess, stored_records
 from offline_queue.keys import load_or_create_data_key
 from offline_queue.outbox import Outbox, QueuePaths
 from offline_queue.sealing import Sealer
@@ -21,7 +21,7 @@ from offline_queue.status import SyncStatus
 from offline_queue.store import QueueStore, payload_aad
 from offline_queue.sync import SyncSettings
 from offline_queue.wire import idempotency_key
-from tests.central_server import kiosk_summary, stored_records
+from tests.central_server import kiosk_summary
 from tests.waiting import wait_until
 
 KIOSK = "K-TAMPER-01"

@@ -13,12 +13,11 @@ from pytestqt.qtbot import QtBot
 
 import main
 from adapters import background_queue
-from central.process import CentralProcess, start_if_absent
+from central.process import CentralProcess, start_if_absent, stored_records
 from kiosk.config import Config
 from kiosk.events import EventBus
 from offline_queue.status import SyncStatus
 from screens.tour import OFFLINE
-from tests.central_server import stored_records
 from tests.conftest import KioskFactory
 from tests.waiting import wait_until
 

@@ -17,11 +17,10 @@ import requests
 
 import main
 from central.fault_proxy import FaultProxy
-from central.process import CentralProcess
+from central.process import CentralProcess, stored_records
 from kiosk.config import load_config
 from kiosk.events import EventBus
 from status_report import status_path
-from tests.central_server import stored_records
 from tests.conftest import ROOT
 from tests.test_doctor import site_config
 from tests.waiting import wait_until

@@ -30,7 +30,7 @@ from central.fault_proxy import (
     Slow,
 )
 from central.fault_proxy import FaultProxy as Proxy
-from central.process import CentralProcess
+from central.process import CentralProcess, stored_records
 from devices.sim.idcard import with_check_digit
 from offline_queue import wire
 from offline_queue.client import MAX_ANSWER_BYTES, PlatformClient, Refused
@@ -38,7 +38,7 @@ from offline_queue.keys import public_key_b64
 from offline_queue.outbox import Outbox, QueuePaths
 from offline_queue.status import SyncStatus
 from offline_queue.sync import SyncSettings
-from tests.central_server import assert_chain_intact, stored_records
+from tests.central_server import assert_chain_intact
 from tests.waiting import wait_until
 
 KIOSK = "K-SYNC-0001"

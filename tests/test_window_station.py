@@ -20,7 +20,7 @@ from pytestqt.qtbot import QtBot
 
 import main
 from central.fault_proxy import Down, FaultProxy
-from central.process import CentralProcess
+from central.process import CentralProcess, stored_records
 from devices.model import DeviceState
 from devices.sim.idcard import CITIZENS, IdCardSimulator
 from devices.sim.printer import PrinterSimulator
@@ -32,7 +32,6 @@ from kiosk.i18n import Catalogs
 from offline_queue.outbox import Outbox
 from screens.voice import RecordingEngine, Voice
 from tests import screen_checks as checks
-from tests.central_server import stored_records
 from tests.conftest import rotated
 from tests.kiosk_site import WAIT_MS, Site, citizen_number, take_a_ticket
 from tests.test_window import shown_texts
@@ -53,13 +52,13 @@ class Counter:
     voice: RecordingEngine
 
     def id_reader(self) -> IdCardSimulator:
-        return next(s for s in self.devices.simulators if isinstance(s, IdCardSimulator))
+        return self.devices.simulator(IdCardSimulator)
 
     def scanner(self) -> ScannerSimulator:
-        return next(s for s in self.devices.simulators if isinstance(s, ScannerSimulator))
+        return self.devices.simulator(ScannerSimulator)
 
     def printer(self) -> PrinterSimulator:
-        return next(s for s in self.devices.simulators if isinstance(s, PrinterSimulator))
+        return self.devices.simulator(PrinterSimulator)
 
 
 @contextmanager
