@@ -14,15 +14,13 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QObject, Qt, Signal
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
-    QAbstractButton,
     QApplication,
     QLabel,
     QPushButton,
@@ -31,11 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 import main
-from kiosk.catalog import Service, load_catalog
-from kiosk.config import Config, load_config
-from kiosk.i18n import Catalogs
+from bench.driving import WAIT_S, Finger, run_until, running_kiosk
+from kiosk.catalog import Service
+from kiosk.config import load_config
 from kiosk.visit import Phase
-from screens.fonts import find_cjk_font
 from screens.input_method import prepare_environment
 from screens.qt_scheduler import QtScheduler
 from screens.voice import RecordingEngine, Voice, choose_engine
@@ -43,7 +40,6 @@ from screens.voice import RecordingEngine, Voice, choose_engine
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_P95_MS = 50.0
 OFFLINE_PLATFORM = "http://127.0.0.1:9"  # the discard port: nothing answers
-WAIT_S = 20.0  # for work that is not timed (a ticket being printed)
 
 
 class PaintProbe(QObject):
@@ -91,18 +87,16 @@ def timed_tap(
 class ScriptedVisits:
     def __init__(self, kiosk: main.Kiosk, probe: PaintProbe) -> None:
         self.kiosk, self.probe = kiosk, probe
+        self.finger = Finger(kiosk.window)
         self.samples: list[float] = []
 
     def tap(self, text: str) -> None:
-        button = self._button(text)
+        self.finger.settle()
+        button = self.finger.button(text)
         self.samples.append(timed_tap(self.probe, button, lambda: self.kiosk.window.screen_widget))
 
     def wait_for(self, done: Callable[[], bool]) -> None:
-        deadline = time.perf_counter() + WAIT_S
-        while not done():
-            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            if time.perf_counter() > deadline:
-                raise TimeoutError(f"the visit is stuck at {self.kiosk.visit.snapshot}")
+        run_until(done, "end of the visit's wait", WAIT_S)
 
     def visit(self) -> None:
         """Browse the catalog and its guides, ask for help, take a ticket, rate, in elder mode."""
@@ -121,41 +115,8 @@ class ScriptedVisits:
         self.tap("评价本次服务")
         self.tap("非常满意")
         while snapshot().phase is Phase.RATE:
-            names = [b.text() or b.accessibleName() for b in self._buttons()]
-            self.tap("提交评价" if "提交评价" in names else "跳过此项")
+            self.tap("提交评价" if self.finger.offers("提交评价") else "跳过此项")
         self.wait_for(lambda: snapshot().phase is Phase.ATTRACT)
-
-    def _buttons(self) -> list[QAbstractButton]:
-        window = self.kiosk.window
-        return [b for b in window.findChildren(QAbstractButton) if b.isVisible()]
-
-    def _button(self, text: str) -> QAbstractButton:
-        self.wait_for(lambda: self.kiosk.window.snapshot is self.kiosk.visit.snapshot)
-        names = {b: b.text() or b.accessibleName() for b in self._buttons() if b.isEnabled()}
-        matches = [b for b, name in names.items() if text in name]
-        if not matches:
-            raise LookupError(f"no button {text!r} among {list(names.values())}")
-        return matches[0]
-
-
-@contextmanager
-def running_kiosk(config: Config, voice: Voice) -> Iterator[main.Kiosk]:
-    services = load_catalog(config.services_dir)
-    font = find_cjk_font()
-    if font is None:
-        raise RuntimeError("no CJK font installed")
-    kiosk = main.build_kiosk(config, services, Catalogs.load(), QtScheduler(), font, voice=voice)
-    devices, outbox = main.start_devices_and_queue(kiosk, config)
-    try:
-        kiosk.window.resize(*config.panel.resolution)
-        kiosk.window.show()
-        yield kiosk
-    finally:
-        outbox.close()
-        devices.stop()
-        voice.close()
-        kiosk.bridge.close()
-        kiosk.window.close()
 
 
 def kiosk_samples(visits: int, engine: str) -> list[float]:
@@ -163,7 +124,7 @@ def kiosk_samples(visits: int, engine: str) -> list[float]:
         base = load_config(ROOT / "config" / "default.toml")
         config = replace(base, platform_url=OFFLINE_PLATFORM, data_dir=Path(data))
         voice = Voice(RecordingEngine() if engine == "record" else choose_engine(engine))
-        with running_kiosk(config, voice) as kiosk:
+        with running_kiosk(config, voice, QtScheduler()) as (kiosk, _, _):
             probe = PaintProbe()
             QApplication.instance().installEventFilter(probe)  # type: ignore[union-attr]
             script = ScriptedVisits(kiosk, probe)

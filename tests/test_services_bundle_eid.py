@@ -11,18 +11,15 @@ from __future__ import annotations
 import base64
 import random
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 import zxingcpp
-from PySide6.QtCore import QPointF, QRect, Qt
-from PySide6.QtQuick import QQuickItem
-from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
+from bench.driving import Keyboard
 from central.app import ISSUER_SECRET
 from central.eid import EidIssuer, new_issuer_secret
 from central.storage import Storage
@@ -47,70 +44,6 @@ PARENT = CITIZENS[1]  # 李明, 35
 FIND_CARD = b"\x20\x01"  # the reader's find-card command (SAM protocol)
 
 
-# -- the on-screen keyboard --------------------
-
-
-@dataclass(frozen=True)
-class Key:
-    text: str
-    role: str  # "character", "enter", "space", ... or "candidate"
-    rect: QRect
-
-
-class Keyboard:
-    """The Pinyin keyboard of the form's text question, tapped at the centre of each drawn key
-    (the style's `keyFace` and `candidate` items, as tests/test_text_entry.py finds them)."""
-
-    def __init__(self, qtbot: QtBot, entry: TextEntry) -> None:
-        self.qtbot, self.entry = qtbot, entry
-
-    def keys(self, role: str = "") -> list[Key]:
-        root = self.entry.keyboard.rootObject()
-        if root is None:  # still loading
-            return []
-        self.entry.keyboard.grabFramebuffer()  # lays out and draws what is pending
-        found: list[Key] = []
-        items: list[QQuickItem] = [root]
-        while items:
-            item = items.pop()
-            items.extend(item.childItems())
-            if item.objectName() not in ("keyFace", "candidate") or not _drawn(item, root):
-                continue
-            kind = item.property("role") if item.objectName() == "keyFace" else "candidate"
-            if not role or kind == role:
-                corner = item.mapToScene(QPointF(0, 0)).toPoint()
-                found.append(Key(item.property("text"), kind, QRect(corner, item.size().toSize())))
-        return sorted(found, key=lambda key: (key.rect.top(), key.rect.left()))
-
-    def tap(self, text: str, role: str = "character") -> None:
-        key = next(k for k in self.keys(role) if k.text == text)
-        QTest.mouseClick(
-            self.entry.keyboard,
-            Qt.MouseButton.LeftButton,
-            Qt.KeyboardModifier.NoModifier,
-            key.rect.center(),
-        )
-
-    def type(self, pinyin: str, candidate: str) -> None:
-        """Type the letters, then tap the candidate (王 for "wang") once it is offered."""
-        self.qtbot.waitUntil(lambda: bool(self.keys("character")), timeout=WAIT_MS)
-        for letter in pinyin:
-            self.tap(letter)
-        self.qtbot.waitUntil(lambda: candidate in self.texts("candidate"), timeout=WAIT_MS)
-        self.tap(candidate, "candidate")
-
-    def texts(self, role: str) -> list[str]:
-        return [key.text for key in self.keys(role)]
-
-
-def _drawn(item: QQuickItem, root: QQuickItem) -> bool:
-    while item is not root:
-        if not item.isVisible() or item.opacity() == 0:
-            return False
-        item = item.parentItem()
-    return True
-
-
 def text_entry(kiosk) -> TextEntry:
     (entry,) = [e for e in kiosk.window.findChildren(TextEntry) if e.isVisible()]
     return entry
@@ -120,7 +53,7 @@ def answer_text(qtbot: QtBot, kiosk, *words: tuple[str, str]) -> str:
     """Type a Chinese answer on the keyboard, word by word (its Pinyin, then the candidate to
     tap), and tap OK; what the field held."""
     entry = text_entry(kiosk)
-    keyboard = Keyboard(qtbot, entry)
+    keyboard = Keyboard(entry, lambda done, what: qtbot.waitUntil(done, timeout=WAIT_MS))
     for pinyin, candidate in words:
         keyboard.type(pinyin, candidate)
     typed = entry.value

@@ -21,16 +21,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, QRect, Qt
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QPushButton, QVBoxLayout, QWidget
 
+from bench.driving import Key, Keyboard, drawn
 from kiosk.config import Config, Panel, load_config
 from kiosk.i18n import Catalogs, Translator
 from screens.fonts import cap_height_ratio, find_cjk_font
@@ -45,15 +46,6 @@ pytestmark = pytest.mark.skipif(
 )
 ROOT = Path(__file__).resolve().parent.parent
 WaitUntil = Callable[[Callable[[], bool]], None]
-
-
-@dataclass(frozen=True)
-class Face:
-    """A key or a candidate as drawn: its label, role and rectangle in the keyboard widget."""
-
-    text: str
-    role: str  # "character", "space", "enter", "language", ... or "candidate"
-    rect: QRect
 
 
 class Kiosk:
@@ -86,23 +78,11 @@ class Kiosk:
         self.wait_until(lambda: self.column.count() == 0)
         self.entry = None
 
-    def faces(self, role: str = "") -> list[Face]:
-        if self.entry is None or self.entry.keyboard.rootObject() is None:  # still loading
+    def faces(self, role: str = "") -> list[Key]:
+        """The keys (or candidates) drawn now, as a finger finds them."""
+        if self.entry is None:
             return []
-        root = self.entry.keyboard.rootObject()
-        self.entry.keyboard.grabFramebuffer()  # lays out and draws what is pending, as shown
-        found: list[Face] = []
-        items: list[QQuickItem] = [root]
-        while items:
-            item = items.pop()
-            items.extend(item.childItems())
-            if item.objectName() not in ("keyFace", "candidate") or not _shown(item, root):
-                continue
-            kind = item.property("role") if item.objectName() == "keyFace" else "candidate"
-            if not role or kind == role:
-                corner = item.mapToScene(QPointF(0, 0)).toPoint()
-                found.append(Face(item.property("text"), kind, QRect(corner, item.size().toSize())))
-        return sorted(found, key=lambda face: (face.rect.top(), face.rect.left()))
+        return Keyboard(self.entry, lambda done, what: self.wait_until(done)).keys(role)
 
     def candidates(self) -> list[str]:
         return [face.text for face in self.faces("candidate")]
@@ -141,14 +121,6 @@ class _Counter(QObject):
         if event.type() == self.kind and watched.isWidgetType():
             self.count += 1
         return False
-
-
-def _shown(item: QQuickItem, root: QQuickItem) -> bool:
-    while item is not root:  # (not up to None: PySide 6.12 on Python 3.11 leaks a None each time)
-        if not item.isVisible() or item.opacity() == 0:
-            return False
-        item = item.parentItem()
-    return True
 
 
 def _theme(panel: Panel, elder: bool, font: str) -> Theme:
@@ -341,7 +313,7 @@ def test_key_labels_are_as_large_as_body_text(make_kiosk: Callable[..., Kiosk], 
     while items:
         item = items.pop()
         items.extend(item.childItems())
-        if item.inherits("QQuickText") and _shown(item, root):
+        if item.inherits("QQuickText") and drawn(item, root):
             texts.append(item)
     assert len(texts) > 30
     for text in texts:
