@@ -46,12 +46,18 @@ class Case:
 
 
 def run(
-    dataset: Path = DATASET, frames: int = 60, empty: int = 20, seed: int = 2024
+    dataset: Path = DATASET,
+    frames: int = 60,
+    seed: int = 2024,
+    samples: int | None = None,
 ) -> list[dict[str, object]]:
+    """`frames` phone frames and a third as many empty ones; `samples`: only the first that
+    many images of the dataset (all by default)."""
     decoders = _decoders()
+    empty = max(2, frames // 3)
     sets = {"phone-720p": phone_cases(frames, seed), "empty-720p": empty_cases(empty, seed)}
     if dataset.is_dir():
-        sets = {"qr-samples": dataset_cases(dataset), **sets}
+        sets = {"qr-samples": dataset_cases(dataset)[:samples], **sets}
     else:
         print(f"bench decode: no dataset at {dataset}, skipping qr-samples", file=sys.stderr)
     rows: list[dict[str, object]] = []

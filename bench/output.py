@@ -1,18 +1,26 @@
-"""Printing a benchmark's rows as a table or JSON, and keeping the JSON in bench/results/."""
+"""Printing a benchmark's rows as a table or JSON, and keeping the JSON in bench/results/ (or
+in $KIOSK_BENCH_RESULTS: the tests keep theirs apart from the team's measurements)."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-RESULTS = Path(__file__).resolve().parent / "results"
+RESULTS = Path(os.environ.get("KIOSK_BENCH_RESULTS") or Path(__file__).resolve().parent / "results")
 
 
-def emit(name: str, rows: Sequence[Mapping[str, Any]], as_json: bool) -> None:
-    RESULTS.mkdir(exist_ok=True)
-    document = {"benchmark": name, "rows": list(rows)}
+def emit(
+    name: str,
+    rows: Sequence[Mapping[str, Any]],
+    as_json: bool,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """`details`: more of what the run saw, kept in the JSON only (series for charts)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    document = {"benchmark": name, "rows": list(rows), **(details or {})}
     text = json.dumps(document, ensure_ascii=False, indent=2)
     (RESULTS / f"{name}.json").write_text(text + "\n", encoding="utf-8")
     if as_json:

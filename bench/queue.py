@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from pydantic import JsonValue
 
@@ -42,10 +43,13 @@ ENQUEUE_TARGET = 0.5
 DRAIN_TARGET_S = 60.0
 
 
-def run(enqueues: int, backlog: int) -> list[dict[str, object]]:
+def run(enqueues: int, backlog: int) -> dict[str, Any]:
+    """`rows`, and `drain_progress`: [seconds, records accepted] while the backlog drains."""
     with tempfile.TemporaryDirectory(dir=_disk_dir()) as workdir:
         work = Path(workdir)
-        return [_enqueue_row(work, enqueues), _drain_row(work, backlog)]
+        enqueue = _enqueue_row(work, enqueues)
+        drain, progress = _drain(work, backlog)
+        return {"rows": [enqueue, drain], "drain_progress": progress}
 
 
 def _disk_dir() -> Path | None:
@@ -116,7 +120,7 @@ class _RawTable:
         self._conn.close()
 
 
-def _drain_row(work: Path, backlog: int) -> dict[str, object]:
+def _drain(work: Path, backlog: int) -> tuple[dict[str, object], list[tuple[float, int]]]:
     paths = QueuePaths.under(work / "kiosk")
     store = QueueStore(paths.database, paths.data_key, KIOSK)
     try:
@@ -136,9 +140,11 @@ def _drain_row(work: Path, backlog: int) -> dict[str, object]:
             publish=lambda event: None,
             settings=SyncSettings(heartbeat_s=3600.0),
         )
+        progress: list[tuple[float, int]] = []
         try:
             while True:
                 counts = outbox.stats().result().counts
+                progress.append((time.perf_counter() - started, counts["acked"]))
                 if counts["pending"] == counts["in_flight"] == 0:
                     break
                 time.sleep(0.1)
@@ -147,7 +153,7 @@ def _drain_row(work: Path, backlog: int) -> dict[str, object]:
         finally:
             outbox.close()
     scaled = elapsed * 100_000 / backlog
-    return {
+    row = {
         "measure": f"drain {backlog} records to a local central (s)",
         "value": elapsed,
         "baseline": DRAIN_TARGET_S * backlog / 100_000,
@@ -157,3 +163,4 @@ def _drain_row(work: Path, backlog: int) -> dict[str, object]:
         "n": acked,
         "baseline_is": "the target, scaled to the backlog",
     }
+    return row, progress

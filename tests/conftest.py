@@ -94,3 +94,11 @@ def make_kiosk(
         kiosk.bridge.close()
         kiosk.window.close()  # a --kiosk window ignores this; deleteLater still removes it
         kiosk.window.deleteLater()
+
+
+@pytest.fixture(autouse=True)
+def bench_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where a benchmark a test runs keeps its JSON: not the team's bench/results/."""
+    directory = tmp_path / "bench-results"
+    monkeypatch.setenv("KIOSK_BENCH_RESULTS", str(directory))
+    return directory

@@ -1,0 +1,43 @@
+"""The soak, short (issue 8): every service played in full on the real window, simulators and a
+real central, with faults striking often. Whatever the faults do, every visit ends (finished,
+or told why), every record a visit made reaches the platform once, and nothing is raised in the
+kiosk. Memory and thread growth need thousands of visits: `python -m bench soak` judges them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from bench.soak import MIX, ROUND
+from tests.conftest import ROOT
+
+VISITS = len(ROUND)  # one round: every service of the mix
+SOAK = (sys.executable, "-m", "bench", "soak", "--json")
+
+
+def test_a_short_soak_with_frequent_faults_loses_and_repeats_nothing() -> None:
+    result = subprocess.run(
+        [*SOAK, "--visits", str(VISITS), "--fault-rate", "0.04", "--seed", "3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    document = json.loads(result.stdout)
+    rows = {row["measure"]: row for row in document["rows"]}
+    verdicts = ("visits finished", "records accepted by the platform",
+                "records of finished visits lost", "records held twice",
+                "errors raised in the kiosk")  # fmt: skip
+    said = {k: document[k] for k in ("outcomes", "faults", "reasons", "lost", "errors")}
+    for measure in verdicts:
+        assert rows[measure]["pass"], (rows[measure], said)
+    # The finished visits' case numbers (records, tickets, ratings) that were looked for.
+    assert rows["records of finished visits lost"]["baseline"] >= 3, said
+    assert set(document["outcomes"]) == set(MIX)  # every service played
+    assert sum(document["faults"].values()) >= 2, said
+    assert rows["visits finished"]["value"] >= VISITS // 3, said
+    assert len(document["samples"]) == VISITS  # vitals after every visit of a short run
