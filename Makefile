@@ -25,7 +25,7 @@ run: $(VENV)/.installed ## run the kiosk: in a window, or without a display on X
 	fi
 
 test: $(VENV)/.installed ## run the tests (offscreen Qt); PYTEST_ARGS="-k ..." to pick
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed ## ruff (lint and format), mypy, import layers
 	$(VENV)/bin/ruff check .
@@ -36,8 +36,8 @@ lint: $(VENV)/.installed ## ruff (lint and format), mypy, import layers
 tour: $(VENV)/.installed ## write a PNG of every screen to tour/
 	$(PY) main.py --tour tour/
 
-bench: $(VENV)/.installed ## measure the start-up time
-	$(PY) -m bench startup
+bench: $(VENV)/.installed ## run every benchmark; write docs/PERFORMANCE.md and its charts
+	$(PY) -m bench report
 
 clean: ## remove .venv and the caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .import_linter_cache \
