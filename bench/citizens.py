@@ -189,7 +189,7 @@ class Citizens:
 
     def _identify(self, card: SimCard) -> None:
         """Place the card (once the reader has seen the last one go) and decline elder mode."""
-        run_until(
+        self._until(
             lambda: any(at > self._lifted_at and c == FIND_CARD.key for at, c in self._commands()),
             "reader looking for a card",
         )

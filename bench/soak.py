@@ -137,7 +137,7 @@ class Played:
             self.finished += 1
         elif visit.reason:
             self.told_why += 1
-            self.reasons[visit.reason] += 1
+            self.reasons[f"{visit.service}: {visit.reason}"] += 1
 
 
 def _play(
