@@ -3,8 +3,10 @@ in $KIOSK_BENCH_RESULTS: the tests keep theirs apart from the team's measurement
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
+import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -37,3 +39,14 @@ def emit(
 
 def _cell(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+
+def provenance() -> dict[str, str]:
+    """When a run ended and at which commit of the code."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return {"ended": f"{datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}", "commit": commit}

@@ -9,7 +9,6 @@ one (`--soak-visits N`).
 
 from __future__ import annotations
 
-import datetime
 import importlib
 import json
 import os
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import charts
-from bench.output import RESULTS
+from bench.output import RESULTS, provenance
 from bench.queue import DRAIN_TARGET_S
 from bench.verdicts import Verdict, verdicts
 
@@ -139,11 +138,9 @@ def _markdown(documents: dict[str, dict[str, Any]], quick: bool, charts_dir: Pat
 def _machine() -> list[str]:
     import PySide6
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    now = provenance()
     return [
-        f"- When: {datetime.datetime.now().astimezone():%Y-%m-%d %H:%M %Z}, commit `{commit}`",
+        f"- When: {now['ended']}, commit `{now['commit']}`",
         f"- Machine: {os.cpu_count()} cores ({_cpu()}), {platform.system()} {platform.release()}",
         f"- Python {platform.python_version()}, PySide6 {PySide6.__version__}",
     ]
@@ -177,8 +174,10 @@ def _why(verdict: Verdict) -> str:
 
 
 def _command(benchmark: Benchmark, document: dict[str, Any], quick: bool) -> str:
-    if benchmark.name == "soak":
-        return f"`python -m bench soak --visits {document['visits']}`"
+    if benchmark.name == "soak":  # run on its own, maybe long before the report
+        options = " ".join(f"--{k.replace('_', '-')} {v}" for k, v in document["options"].items())
+        run = f"ended {document['ended']} at commit `{document['commit']}`"
+        return f"`python -m bench soak {options}`, {run}"
     args = benchmark.quick if quick else benchmark.args
     return f"`python -m bench {' '.join((benchmark.name, *args))}`"
 

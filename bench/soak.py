@@ -37,6 +37,7 @@ import main
 from bench.citizens import Citizens, Visit
 from bench.driving import Finger, run_until, running_kiosk
 from bench.faults import Fault, FaultPlan, site_faults
+from bench.output import provenance
 from bench.vitals import vitals
 from central.fault_proxy import FaultProxy
 from central.process import CentralProcess, stored_records
@@ -109,7 +110,12 @@ def run(
         drained_s = _drain(site.outbox)
         made = sum(site.outbox.stats().result().counts.values())
         held = stored_records(site.central.url, site.config.kiosk_id)
-    return _document(played, plan, made, held, drained_s, errors)
+    options = {"visits": visits, "minutes": minutes, "seed": seed, "fault_rate": fault_rate}
+    return {
+        **_document(played, plan, made, held, drained_s, errors),
+        "options": {k: v for k, v in options.items() if v is not None},
+        **provenance(),
+    }
 
 
 @dataclass
