@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -88,6 +89,8 @@ def run(
     """The soak's document: `rows` (the verdicts), `samples` (vitals over the run) and what
     happened (`outcomes` by service, `faults` struck, `errors` raised in the kiosk). It stops
     after `visits`, or after the first visit that ends past `minutes`."""
+    # Stopped by a signal, the soak still closes the kiosk and stops its central child.
+    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     prepare_environment()
     app = QApplication.instance() or QApplication([])
     app.setApplicationName("kiosk-soak")
