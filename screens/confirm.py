@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QGridLayout, QScrollArea, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from kiosk.i18n import Translator
 from kiosk.visit import VisitSnapshot
 from screens.context import ScreenContext
-from screens.widgets import Screen, button, label
+from screens.widgets import Screen, button, label, scrolling
 
 
 def summary_rows(snap: VisitSnapshot, tr: Translator) -> list[tuple[str, str]]:
@@ -70,9 +70,5 @@ class ConfirmStep(Screen):
             grid.addWidget(label(value, data=(value,)), row, 1)
         grid.setColumnStretch(1, 1)
         grid.setRowStretch(len(rows), 1)  # rows at the top, not spread over the page
-        scroll = QScrollArea()
-        scroll.setWidget(table)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.column.addWidget(scroll, 1)
+        self.column.addWidget(scrolling(table), 1)
         self.column.addWidget(button(tr("confirm.ok"), ctx.visit.step_done))

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from screens.context import ScreenContext
-from screens.widgets import Screen, button, label
+from screens.widgets import Screen, button, label, scrolling
 
 
 class GuideScreen(Screen):
@@ -39,16 +38,7 @@ class GuideScreen(Screen):
             rows.addWidget(label(tr("guide.online_required"), "muted"))
         rows.addStretch(1)
 
-        scroll = QScrollArea()
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        # Touch screens scroll by dragging the text, not by aiming at a thin scroll bar.
-        QScroller.grabGesture(
-            scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
-        )
-        self.column.addWidget(scroll, 1)
+        self.column.addWidget(scrolling(body), 1)
 
         reason = visit.unavailable(service)
         if reason:

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 
 def label(
@@ -33,6 +42,45 @@ def button(text: str, on_click: Callable[[], object], role: str = "") -> QPushBu
     widget.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
     widget.clicked.connect(lambda: on_click())
     return widget
+
+
+def scrolling(content: QWidget) -> QScrollArea:
+    """`content` in a scroll area a finger drags, as wide as the screen."""
+    scroll = QScrollArea()
+    scroll.setWidget(content)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    drag_scrolling(scroll)
+    return scroll
+
+
+def drag_scrolling(area: QAbstractScrollArea) -> None:
+    """A finger dragging the area's content scrolls it: a touch screen has no wheel, and a thin
+    scroll bar is hard to hit. (Not `QScroller.grabGesture`: it registers a new gesture
+    recognizer for every area it is given, and Qt frees none of them, about 3 kB a screen.)"""
+    _DragScroll(area)
+
+
+class _DragScroll(QObject):
+    def __init__(self, area: QAbstractScrollArea) -> None:
+        super().__init__(area)  # goes with the area
+        self._bar = area.verticalScrollBar()
+        self._pressed: tuple[float, int] | None = None  # where the finger went down, and when
+        area.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if not isinstance(event, QMouseEvent):
+            return False
+        if kind == QEvent.Type.MouseButtonPress and event.button() == Qt.MouseButton.LeftButton:
+            self._pressed = (event.position().y(), self._bar.value())
+        elif kind == QEvent.Type.MouseMove and self._pressed is not None:
+            y, value = self._pressed
+            self._bar.setValue(value - round(event.position().y() - y))
+        elif kind == QEvent.Type.MouseButtonRelease:
+            self._pressed = None
+        return False
 
 
 class CardButton(QPushButton):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
+from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
 
 from kiosk.catalog import Service, load_catalog
 from kiosk.timers import ManualScheduler
@@ -93,6 +93,27 @@ def test_services_say_why_they_cannot_start_before_the_citizen_starts(qtbot, mak
     assert "开始办理" not in buttons(kiosk.window)
     tap(qtbot, kiosk, "返回")
     assert kiosk.visit.snapshot.phase is Phase.CATALOG
+
+
+def test_a_finger_dragging_a_guide_scrolls_it(qtbot, make_kiosk) -> None:
+    """No wheel on a touch screen: the elder-mode guide, longer than a landscape screen,
+    follows a finger dragging its text up."""
+    kiosk = make_kiosk(portrait=False)
+    tap(qtbot, kiosk, "长辈模式")
+    tap(qtbot, kiosk, "开始办理")
+    tap(qtbot, kiosk, "社保参保证明打印")
+    (area,) = [a for a in kiosk.window.findChildren(QScrollArea) if a.isVisible()]
+    bar = area.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 300, timeout=2000)  # laid out
+    assert bar.value() == 0
+    text = next(w for w in area.widget().findChildren(QLabel) if w.isVisible())
+    start = text.mapTo(area.viewport(), text.rect().center())
+    qtbot.mousePress(area.viewport(), Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(area.viewport(), start - QPoint(0, 150))
+    qtbot.mouseRelease(area.viewport(), Qt.MouseButton.LeftButton, pos=start - QPoint(0, 150))
+    assert bar.value() == 150
+    qtbot.mouseMove(area.viewport(), start - QPoint(0, 300))  # no finger down: no scrolling
+    assert bar.value() == 150
 
 
 def test_the_language_switches_on_every_screen(qtbot, make_kiosk) -> None:

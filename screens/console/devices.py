@@ -11,8 +11,8 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
-from screens.console.page import ConsolePage, PageSetup, Table, hugging, raw, scrolling, show_raw
-from screens.widgets import button, label
+from screens.console.page import ConsolePage, PageSetup, Table, hugging, raw, show_raw
+from screens.widgets import button, label, scrolling
 
 REFRESH_MS = 1000
 LEVELS = ("internal", "external", "interactive")

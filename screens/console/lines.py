@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtWidgets import QPlainTextEdit, QScroller
+from PySide6.QtWidgets import QPlainTextEdit
 
 from screens.console.page import ConsolePage, PageSetup
-from screens.widgets import button
+from screens.widgets import button, drag_scrolling
 
 LinesSource = Callable[[], list[str]]
 
@@ -27,9 +27,7 @@ class LinesPage(ConsolePage):
         self.text.setObjectName("ConsoleText")
         self.text.setReadOnly(True)
         self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        QScroller.grabGesture(
-            self.text.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture
-        )
+        drag_scrolling(self.text)
         self.column.addWidget(self.text, 1)
         self.action_row.addWidget(button(at.tr("console.reload"), self.load))
         self.finish_layout()

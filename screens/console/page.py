@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QScrollArea, QScroller, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QWidget
 from shiboken6 import isValid
 
 from kiosk.console import TechnicianConsole
@@ -95,17 +95,6 @@ class ConsolePage(Overlay):
         notice = label(self._tr(f"console.not_up.{part}"), "notice")
         self.column.addWidget(notice)
         return notice
-
-
-def scrolling(content: QWidget) -> QScrollArea:
-    """`content` in a scroll area a finger drags (a touch screen has no wheel)."""
-    scroll = QScrollArea()
-    scroll.setWidget(content)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    QScroller.grabGesture(scroll.viewport(), QScroller.ScrollerGestureType.LeftMouseButtonGesture)
-    return scroll
 
 
 class Table(QWidget):

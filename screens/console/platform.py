@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from screens.console.page import ConsolePage, PageSetup, Table, raw, scrolling, show_raw
-from screens.widgets import button, label
+from screens.console.page import ConsolePage, PageSetup, Table, raw, show_raw
+from screens.widgets import button, label, scrolling
 
 MARKS = {True: "console.step.ok", False: "console.step.failed", None: "console.step.skipped"}
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 
-from screens.console.page import ConsolePage, PageSetup, Table, raw, scrolling
-from screens.widgets import button, label
+from screens.console.page import ConsolePage, PageSetup, Table, raw
+from screens.widgets import button, label, scrolling
 
 REFRESH_MS = 2000
 STATES = ("pending", "in_flight", "acked", "rejected")
