@@ -35,6 +35,9 @@ class _ManualTimer:
         self.cancelled = True
 
 
+COMPACT_AT = 1000  # cancelled timers are dropped when this many are waiting
+
+
 class ManualScheduler:
     """A virtual clock: time moves only when `advance()` is called."""
 
@@ -42,6 +45,7 @@ class ManualScheduler:
         self._now = start
         self._order = itertools.count()
         self._queue: list[tuple[float, int, _ManualTimer]] = []
+        self._compact_at = COMPACT_AT
 
     def now(self) -> float:
         return self._now
@@ -49,6 +53,10 @@ class ManualScheduler:
     def call_later(self, delay_s: float, callback: Callable[[], None]) -> _ManualTimer:
         timer = _ManualTimer(self._now + max(0.0, delay_s), callback)
         heapq.heappush(self._queue, (timer.due, next(self._order), timer))
+        if len(self._queue) >= self._compact_at:  # a visit restarts its idle timer on every tap
+            self._queue = [entry for entry in self._queue if not entry[2].cancelled]
+            heapq.heapify(self._queue)
+            self._compact_at = max(COMPACT_AT, 2 * len(self._queue))
         return timer
 
     def advance(self, seconds: float) -> None:

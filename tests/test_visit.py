@@ -7,7 +7,7 @@ import pytest
 from kiosk.catalog import Service
 from kiosk.config import TimeLimits
 from kiosk.events import EventBus
-from kiosk.timers import ManualScheduler
+from kiosk.timers import COMPACT_AT, ManualScheduler
 from kiosk.visit import (
     AssistRequested,
     EndReason,
@@ -165,6 +165,17 @@ def test_touches_keep_a_visit_alive(visit: Visit, clock: ManualScheduler) -> Non
         clock.advance(50)
         visit.touch()
     assert visit.snapshot.phase is Phase.CATALOG and visit.snapshot.warning_until is None
+
+
+def test_a_day_of_taps_keeps_the_virtual_clock_small(visit: Visit, clock: ManualScheduler) -> None:
+    """Every tap restarts the idle timer; the clock of tests and the soak drops the cancelled
+    ones instead of keeping each until its time comes."""
+    visit.start()
+    for _ in range(20_000):
+        visit.touch()
+    assert len(clock._queue) <= 2 * COMPACT_AT
+    clock.advance(visit.settings.time_limits.idle_s + 1)
+    assert visit.snapshot.warning_until is not None  # the live timer still fired
 
 
 def test_an_ignored_warning_ends_the_visit_and_clears_it(
