@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from adapters import printouts, site_calendar
 from console_tools import site_tools, with_devices, with_queue
+from heap import heap_trimmer
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config, ConfigError, Panel, load_config
 from kiosk.console import TechnicianAction, TechnicianConsole
@@ -63,6 +64,7 @@ if TYPE_CHECKING:
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "config" / "default.toml"
 EXIT_CONFIG, EXIT_NO_FONT, EXIT_NO_DISPLAY = 2, 3, 4
+TRIM_AFTER_MS = 2000
 
 log = logging.getLogger("kiosk")
 S = TypeVar("S")
@@ -663,6 +665,8 @@ def build_kiosk(
         Services(flow=flow, helpers=helpers),
     )
     bridge = CoreBridge(bus)
+    trim_heap = heap_trimmer()  # once the citizen has gone, not while the next screen paints
+    bridge.forward(VisitEnded, lambda _: QTimer.singleShot(TRIM_AFTER_MS, trim_heap))
     bridge.visit_changed.connect(window.show_latest, Qt.ConnectionType.QueuedConnection)
     bridge.sync_status_changed.connect(window.show_sync_status, Qt.ConnectionType.QueuedConnection)
     kiosk = Kiosk(bus, visit, flow, window, bridge, None)
