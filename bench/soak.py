@@ -91,6 +91,7 @@ def run(
     after `visits`, or after the first visit that ends past `minutes`."""
     # Stopped by a signal, the soak still closes the kiosk and stops its central child.
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    commit = provenance()["commit"]  # the code that runs, whatever is committed meanwhile
     prepare_environment()
     app = QApplication.instance() or QApplication([])
     app.setApplicationName("kiosk-soak")
@@ -118,6 +119,7 @@ def run(
         **_document(played, plan, made, held, drained_s, errors),
         "options": {k: v for k, v in options.items() if v is not None},
         **provenance(),
+        "commit": commit,
     }
 
 
