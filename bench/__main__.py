@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from bench import decode, idcard, queue, report, soak, startup, ui
+from bench.faults import FAULT_NAMES
 from bench.output import emit
 
 
@@ -49,6 +50,12 @@ def main() -> None:
     month.add_argument(
         "--fault-rate", type=float, default=0.01, help="chance of a fault before each tap"
     )
+    month.add_argument(
+        "--fault",
+        action="append",
+        choices=FAULT_NAMES,
+        help="strike only this fault (repeatable; default: every fault)",
+    )
     month.add_argument("--json", action="store_true", help="print JSON instead of a table")
     everything = commands.add_parser(
         "report", help="run every benchmark; write docs/PERFORMANCE.md and its charts"
@@ -73,7 +80,7 @@ def main() -> None:
     elif args.name == "report":
         sys.exit(report.run(args.quick, args.soak_visits, args.out))
     elif args.name == "soak":
-        document = soak.run(args.visits, args.seed, args.fault_rate, args.minutes)
+        document = soak.run(args.visits, args.seed, args.fault_rate, args.minutes, args.fault)
         emit("soak", document.pop("rows"), args.json, document)
 
 

@@ -19,12 +19,17 @@ def soak_vitals(samples: list[dict[str, float]], path: Path) -> None:
     visits = [s["visit"] for s in samples]
     figure, (memory, counts) = plt.subplots(2, 1, figsize=SIZE, sharex=True)
     lines = {
-        memory: {"kiosk process": "rss_mb", "central (reference)": "central_rss_mb"},
+        memory: {
+            "kiosk process": "rss_mb",
+            "kiosk, allocated (anonymous)": "rss_anon_mb",
+            "central (reference)": "central_rss_mb",
+        },
         counts: {"threads": "threads", "open files": "fds"},
     }
     for axis, series in lines.items():
         for label, key in series.items():
-            axis.plot(visits, [s[key] for s in samples], label=label)
+            if all(key in s for s in samples):  # soaks before rss_anon_mb was kept lack it
+                axis.plot(visits, [s[key] for s in samples], label=label)
         axis.set_ylim(bottom=0)
         axis.legend(loc="lower right")
         axis.grid(alpha=0.3)

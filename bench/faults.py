@@ -16,6 +16,15 @@ from devices.sim.printer import PrinterSimulator
 from devices.sim.scanner import ScannerSimulator
 
 SLOW_PLATFORM = Slow(delay_s=3.0)  # longer than a citizen likes, shorter than the client's limit
+FAULT_NAMES = (
+    "card reader unplugged",
+    "printer out of paper",
+    "printer unplugged",
+    "scanner unplugged",
+    "camera unplugged",
+    "platform down",
+    "platform slow",
+)
 
 
 @dataclass(frozen=True)
@@ -32,14 +41,18 @@ def site_faults(
     camera: CameraSimulator,
     platform: FaultProxy,
 ) -> list[Fault]:
+    strike_and_mend = (
+        (reader.unplug, reader.replug),
+        (printer.paper_out, printer.refill),
+        (printer.unplug, printer.replug),
+        (scanner.unplug, scanner.replug),
+        (camera.unplug, camera.replug),
+        (platform.down, platform.up),
+        (lambda: platform.set_mode(SLOW_PLATFORM), platform.clear),
+    )
     return [
-        Fault("card reader unplugged", reader.unplug, reader.replug),
-        Fault("printer out of paper", printer.paper_out, printer.refill),
-        Fault("printer unplugged", printer.unplug, printer.replug),
-        Fault("scanner unplugged", scanner.unplug, scanner.replug),
-        Fault("camera unplugged", camera.unplug, camera.replug),
-        Fault("platform down", platform.down, platform.up),
-        Fault("platform slow", lambda: platform.set_mode(SLOW_PLATFORM), platform.clear),
+        Fault(name, strike, mend)
+        for name, (strike, mend) in zip(FAULT_NAMES, strike_and_mend, strict=True)
     ]
 
 

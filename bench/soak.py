@@ -84,11 +84,16 @@ class Site:
 
 
 def run(
-    visits: int, seed: int = 1, fault_rate: float = 0.01, minutes: float | None = None
+    visits: int,
+    seed: int = 1,
+    fault_rate: float = 0.01,
+    minutes: float | None = None,
+    faults: list[str] | None = None,
 ) -> dict[str, Any]:
     """The soak's document: `rows` (the verdicts), `samples` (vitals over the run) and what
     happened (`outcomes` by service, `faults` struck, `errors` raised in the kiosk). It stops
-    after `visits`, or after the first visit that ends past `minutes`."""
+    after `visits`, or after the first visit that ends past `minutes`. `faults` names the only
+    faults to strike (all of `bench/faults.py` by default), to find which one costs memory."""
     # Stopped by a signal, the soak still closes the kiosk and stops its central child.
     signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
     commit = provenance()["commit"]  # the code that runs, whatever is committed meanwhile
@@ -98,7 +103,7 @@ def run(
     errors: list[str] = []
     with _errors_kept(errors), running_site() as site:
         rng = random.Random(seed)
-        plan = FaultPlan(_faults(site), rng, fault_rate)
+        plan = FaultPlan(_faults(site, faults), rng, fault_rate)
         finger = Finger(site.kiosk.window, before_tap=plan.before_tap)
         citizens = Citizens(
             site.kiosk,
@@ -114,7 +119,13 @@ def run(
         drained_s = _drain(site.outbox)
         made = sum(site.outbox.stats().result().counts.values())
         held = stored_records(site.central.url, site.config.kiosk_id)
-    options = {"visits": visits, "minutes": minutes, "seed": seed, "fault_rate": fault_rate}
+    options = {
+        "visits": visits,
+        "minutes": minutes,
+        "seed": seed,
+        "fault_rate": fault_rate,
+        "faults": faults,
+    }
     return {
         **_document(played, plan, made, held, drained_s, errors),
         "options": {k: v for k, v in options.items() if v is not None},
@@ -190,22 +201,24 @@ def _progress(played: Played, visits: int) -> None:
     print(
         f"soak: {played.visits}/{visits} visits, {played.finished} finished, "
         f"{sample['seconds']:.0f} s, "
-        f"RSS {sample['rss_mb']:.1f} MB, {sample['threads']:.0f} threads, "
+        f"RSS {sample['rss_mb']:.1f} MB ({sample['rss_anon_mb']:.1f} anonymous), "
+        f"{sample['threads']:.0f} threads, "
         f"{sample['fds']:.0f} fds",
         file=sys.stderr,
         flush=True,
     )
 
 
-def _faults(site: Site) -> list[Fault]:
+def _faults(site: Site, names: list[str] | None) -> list[Fault]:
     d = site.devices
-    return site_faults(
+    every = site_faults(
         d.simulator(IdCardSimulator),
         d.simulator(PrinterSimulator),
         d.simulator(ScannerSimulator),
         d.simulator(CameraSimulator),
         site.proxy,
     )
+    return [fault for fault in every if names is None or fault.name in names]
 
 
 def _drain(outbox: Outbox) -> float:

@@ -11,6 +11,9 @@ from pathlib import Path
 @dataclass(frozen=True)
 class Vitals:
     rss_mb: float
+    # The part of rss_mb the process allocated: without the file-backed pages (fonts, libraries)
+    # the kernel may drop and read again, which grow as more glyphs are drawn, not with leaks.
+    rss_anon_mb: float
     threads: int
     fds: int
 
@@ -24,7 +27,13 @@ def vitals(pid: int | None = None) -> Vitals:
     fields = dict(
         line.split(":", 1) for line in (proc / "status").read_text().splitlines() if ":" in line
     )
-    rss_kb = int(fields["VmRSS"].split()[0])
     return Vitals(
-        rss_mb=rss_kb / 1024, threads=int(fields["Threads"]), fds=len(os.listdir(proc / "fd"))
+        rss_mb=_megabytes(fields["VmRSS"]),
+        rss_anon_mb=_megabytes(fields["RssAnon"]),
+        threads=int(fields["Threads"]),
+        fds=len(os.listdir(proc / "fd")),
     )
+
+
+def _megabytes(field: str) -> float:
+    return int(field.split()[0]) / 1024  # /proc/PID/status gives kB

@@ -41,3 +41,28 @@ def test_a_short_soak_with_frequent_faults_loses_and_repeats_nothing() -> None:
     assert sum(document["faults"].values()) >= 2, said
     assert rows["visits finished"]["value"] >= VISITS // 3, said
     assert len(document["samples"]) == VISITS  # vitals after every visit of a short run
+
+
+def test_a_soak_can_strike_one_kind_of_fault_to_find_what_it_costs() -> None:
+    result = subprocess.run(
+        [*SOAK, "--visits", "4", "--fault-rate", "0.5", "--fault", "printer out of paper"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    document = json.loads(result.stdout)
+    assert set(document["faults"]) == {"printer out of paper"}, document["faults"]
+    assert document["options"]["faults"] == ["printer out of paper"]
+    assert all(s["rss_anon_mb"] < s["rss_mb"] for s in document["samples"])
+
+
+def test_a_fault_the_soak_does_not_know_is_refused_with_the_ones_it_does() -> None:
+    result = subprocess.run(
+        [*SOAK, "--fault", "meteor strike"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "invalid choice: 'meteor strike'" in result.stderr
+    assert "camera unplugged" in result.stderr
