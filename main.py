@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication
 
 from adapters import printouts, site_calendar
 from console_tools import site_tools, with_devices, with_queue
-from heap import heap_trimmer
+from heap import heap_trimmer, map_large_blocks
 from kiosk.catalog import Service, load_catalog
 from kiosk.config import Config, ConfigError, Panel, load_config
 from kiosk.console import TechnicianAction, TechnicianConsole
@@ -627,6 +627,7 @@ def build_kiosk(
 ) -> Kiosk:
     """The core, the flow engine and the window on one bus. Without `voice` the kiosk is
     silent and shows no voice controls."""
+    map_large_blocks()  # before the window's first images: see heap.py
     bus = EventBus()
     settings = VisitSettings(
         default_language=config.language,
