@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 from bench.soak import MIX, ROUND
 from tests.conftest import ROOT
@@ -17,9 +18,10 @@ VISITS = len(ROUND)  # one round: every service of the mix
 SOAK = (sys.executable, "-m", "bench", "soak", "--json")
 
 
-def test_a_short_soak_with_frequent_faults_loses_and_repeats_nothing() -> None:
+def soak(*options: str) -> dict[str, Any]:
+    """The document of `python -m bench soak` run with `options`."""
     result = subprocess.run(
-        [*SOAK, "--visits", str(VISITS), "--fault-rate", "0.04", "--seed", "3"],
+        [*SOAK, *options],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -27,7 +29,12 @@ def test_a_short_soak_with_frequent_faults_loses_and_repeats_nothing() -> None:
         env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    document = json.loads(result.stdout)
+    document: dict[str, Any] = json.loads(result.stdout)
+    return document
+
+
+def test_a_short_soak_with_frequent_faults_loses_and_repeats_nothing() -> None:
+    document = soak("--visits", str(VISITS), "--fault-rate", "0.04", "--seed", "3")
     rows = {row["measure"]: row for row in document["rows"]}
     verdicts = ("visits finished", "records accepted by the platform",
                 "records of finished visits lost", "records held twice",
@@ -44,16 +51,7 @@ def test_a_short_soak_with_frequent_faults_loses_and_repeats_nothing() -> None:
 
 
 def test_a_soak_can_strike_one_kind_of_fault_to_find_what_it_costs() -> None:
-    result = subprocess.run(
-        [*SOAK, "--visits", "4", "--fault-rate", "0.5", "--fault", "printer out of paper"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    document = json.loads(result.stdout)
+    document = soak("--visits", "4", "--fault-rate", "0.5", "--fault", "printer out of paper")
     assert set(document["faults"]) == {"printer out of paper"}, document["faults"]
     assert document["options"]["faults"] == ["printer out of paper"]
     assert all(s["rss_anon_mb"] < s["rss_mb"] for s in document["samples"])
