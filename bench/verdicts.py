@@ -25,11 +25,29 @@ class Verdict:
 
 
 def verdicts(name: str, document: Document) -> list[Verdict]:
-    return READERS[name](document["rows"])
+    return READERS[name](document)
 
 
-def _startup(rows: list[dict[str, Any]]) -> list[Verdict]:
-    bare, kiosk = rows
+MONTH_OF_VISITS = 10_000  # the soak's goal: a month of a busy kiosk
+
+
+def _soak(document: Document) -> list[Verdict]:
+    """Whether the soak was a month long (one cut short by `--minutes` says so here), then its
+    own rows."""
+    played, asked = document["visits"], document["options"]["visits"]
+    length = Verdict(
+        "visits played",
+        f"{played:,}",
+        f"{asked:,} asked",
+        f"{played / asked:.2f}x",
+        f"{MONTH_OF_VISITS:,} (a simulated month)",
+        played >= MONTH_OF_VISITS,
+    )
+    return [length, *_standard(document)]
+
+
+def _startup(document: Document) -> list[Verdict]:
+    bare, kiosk = document["rows"]
     return [
         Verdict(
             "start-up to the first painted attract screen (median)",
@@ -42,8 +60,8 @@ def _startup(rows: list[dict[str, Any]]) -> list[Verdict]:
     ]
 
 
-def _ui(rows: list[dict[str, Any]]) -> list[Verdict]:
-    bare, kiosk = rows
+def _ui(document: Document) -> list[Verdict]:
+    bare, kiosk = document["rows"]
     return [
         Verdict(
             f"tap to painted screen, p95 ({kiosk['measure']})",
@@ -56,7 +74,8 @@ def _ui(rows: list[dict[str, Any]]) -> list[Verdict]:
     ]
 
 
-def _decode(rows: list[dict[str, Any]]) -> list[Verdict]:
+def _decode(document: Document) -> list[Verdict]:
+    rows = document["rows"]
     found: list[Verdict] = []
     for chain in (r for r in rows if r["target"] != "-"):
         singles = [r for r in rows if r["set"] == chain["set"] and r is not chain]
@@ -86,7 +105,8 @@ def _decode(rows: list[dict[str, Any]]) -> list[Verdict]:
     return found
 
 
-def _idcard(rows: list[dict[str, Any]]) -> list[Verdict]:
+def _idcard(document: Document) -> list[Verdict]:
+    rows = document["rows"]
     return [
         Verdict(
             f"ID card: {row['measure']}, median",
@@ -100,7 +120,7 @@ def _idcard(rows: list[dict[str, Any]]) -> list[Verdict]:
     ]
 
 
-def _standard(rows: list[dict[str, Any]]) -> list[Verdict]:
+def _standard(document: Document) -> list[Verdict]:
     """Rows that carry value, baseline, ratio, target and pass already (queue, soak)."""
     return [
         Verdict(
@@ -111,7 +131,7 @@ def _standard(rows: list[dict[str, Any]]) -> list[Verdict]:
             row["target"],
             row["pass"],
         )
-        for row in rows
+        for row in document["rows"]
     ]
 
 
@@ -121,11 +141,11 @@ def _number(value: float) -> str:
     return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
 
 
-READERS: dict[str, Callable[[list[dict[str, Any]]], list[Verdict]]] = {
+READERS: dict[str, Callable[[Document], list[Verdict]]] = {
     "startup": _startup,
     "ui": _ui,
     "decode": _decode,
     "idcard": _idcard,
     "queue": _standard,
-    "soak": _standard,
+    "soak": _soak,
 }

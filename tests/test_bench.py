@@ -52,6 +52,9 @@ def test_the_report_has_a_table_per_benchmark_and_every_target(report) -> None:
         assert f"## {benchmark.title}" in text
         assert f"| {benchmark.name} |" in text  # its rows in the table of every target
     assert "## Soak" in text and "| soak | records of finished visits lost |" in text
+    # Six visits are not a month: the table says so, and why, rather than pass them off.
+    assert "| soak | visits played | 6 | 6 asked | 1.00x | 10,000 (a simulated month) |" in text
+    assert "- **visits played**: the soak played less than a month of visits" in text
     assert "| measure | value | baseline | ratio | target | result |" in text
     for name in [*(benchmark.name for benchmark in BENCHMARKS), "soak"]:
         for verdict in verdicts(name, saved(results, name)):
