@@ -5,12 +5,15 @@ A session listens to the camera's frames and, on the camera's worker thread, run
 detector and the `LivenessCheck` on some of them: at most `max_checks_per_s`, and never more
 than half the thread's time (a check takes ~60 ms on a 720p frame), so the camera keeps up
 with its stream and goes on reading QR codes. Every frame gives `on_progress` a preview with
-the latest guidance and face box; checked frames bring new guidance. After DONE or TIMED_OUT
-the session stops itself. A camera that stops sending frames (unplugged) still ends in
-TIMED_OUT, shortly after `timeout_s`.
+the latest guidance and face box; checked frames bring new guidance. After a final guidance
+(DONE, TIMED_OUT, CAMERA_LOST) the session stops itself. A camera that goes down (unplugged,
+failing), or is down at the start, ends the session at once in CAMERA_LOST: the citizen is not
+left waiting for the time-out in front of a dead camera. A camera that stays up but stops
+sending frames still ends in TIMED_OUT, shortly after `timeout_s`.
 
-`on_progress` is called on the camera's thread (or, for that last TIMED_OUT, a timer's):
-hand the progress to the GUI thread and return. After `stop()` returns it is not called again.
+`on_progress` is called on the camera's thread (or, for those last two, the thread that saw the
+camera go or a timer's): hand the progress to the GUI thread and return. After `stop()` returns
+it is not called again.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import numpy as np
 from devices.camera import Camera, FrameCaptured
 from devices.face import Box, FaceDetector
 from devices.liveness import Challenge, FaceCapture, Guidance, LivenessCheck, Progress
+from devices.model import RECOVERABLE, DeviceEvent, StatusChanged
 
 PREVIEW_MAX_WIDTH_PX = 480
 BUSY_SHARE = 0.5  # the checks take at most this share of the camera thread's time
@@ -72,7 +76,7 @@ class FaceSession:
         self._detector: FaceDetector | None = None
         self._lock = threading.RLock()  # re-entrant: on_progress may call stop()
         self._active = False
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
         self._watchdog: threading.Timer | None = None
         self._latest = Progress(Guidance.NO_FACE, None)
         self._last_progress: FaceProgress | None = None
@@ -93,16 +97,21 @@ class FaceSession:
             self._watchdog = threading.Timer(self._timeout_s + WATCHDOG_GRACE_S, self._time_out)
             self._watchdog.daemon = True
             self._watchdog.start()
-            self._unsubscribe = self._camera.subscribe_frames(self._on_frame)
+            self._unsubscribe = [
+                self._camera.subscribe(self._on_camera_event),
+                self._camera.subscribe_frames(self._on_frame),
+            ]
+        if self._camera.state in RECOVERABLE:  # down already: the supervisor is at it
+            self._camera_lost()
 
     def stop(self) -> None:
         """Stop listening; `on_progress` is not called after this returns."""
         with self._lock:
             self._active = False
-            unsubscribe, self._unsubscribe = self._unsubscribe, None
+            unsubscribe, self._unsubscribe = self._unsubscribe, []
             watchdog, self._watchdog = self._watchdog, None
-        if unsubscribe is not None:
-            unsubscribe()
+        for each in unsubscribe:
+            each()
         if watchdog is not None:
             watchdog.cancel()
 
@@ -129,13 +138,22 @@ class FaceSession:
             )
         )
 
+    def _on_camera_event(self, event: DeviceEvent) -> None:
+        if isinstance(event, StatusChanged) and event.status.state in RECOVERABLE:
+            self._camera_lost()
+
+    def _camera_lost(self) -> None:
+        self._end_without_frames(Guidance.CAMERA_LOST)
+
     def _time_out(self) -> None:
-        """The watchdog: no frames came to end the check (the camera is gone)."""
+        """The watchdog: no frames came to end the check."""
+        self._end_without_frames(Guidance.TIMED_OUT)
+
+    def _end_without_frames(self, guidance: Guidance) -> None:
         with self._lock:
             last = self._last_progress
         size, preview = (last.frame_size, last.preview) if last else ((0, 0), None)
-        timed_out = FaceProgress(Guidance.TIMED_OUT, None, size, preview, None, self.challenge)
-        self._deliver(timed_out)
+        self._deliver(FaceProgress(guidance, None, size, preview, None, self.challenge))
 
     def _deliver(self, progress: FaceProgress) -> None:
         with self._lock:

@@ -86,10 +86,11 @@ class Guidance(StrEnum):
     LOOK_BACK = "look_back"  # turned: now face the camera again
     DONE = "done"
     TIMED_OUT = "timed_out"
+    CAMERA_LOST = "camera_lost"  # the camera went down during the check (a session's, not ours)
 
     @property
     def final(self) -> bool:
-        return self in (Guidance.DONE, Guidance.TIMED_OUT)
+        return self in (Guidance.DONE, Guidance.TIMED_OUT, Guidance.CAMERA_LOST)
 
 
 @dataclass(frozen=True)

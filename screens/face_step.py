@@ -17,6 +17,9 @@ from screens.context import ScreenContext
 from screens.widgets import Screen, button
 
 Captured = Callable[[bytes, str], None]  # jpeg, liveness challenge passed ("" for a photo)
+# The session's last guidance when it ended with no picture (devices.liveness.Guidance values;
+# screens do not import the device layer).
+ENDED_WITHOUT_A_PICTURE = ("timed_out", "camera_lost")
 
 
 class FaceCapture(Screen):
@@ -77,7 +80,7 @@ class FaceCapture(Screen):
             self._stop()
             self._stop = None
             self._captured(progress.capture.jpeg, progress.capture.liveness)
-        elif guidance == "timed_out" and self._stop is not None:  # the session has ended
+        elif guidance in ENDED_WITHOUT_A_PICTURE and self._stop is not None:
             self._stop = None
             self._offer_retry()  # the hint says: press "Try again", or Help
 

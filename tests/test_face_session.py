@@ -184,19 +184,41 @@ def test_every_frame_gets_a_small_preview_but_checks_skip_frames(
 
 
 @pytest.mark.usefixtures("detector")
-def test_a_camera_unplugged_during_the_check_still_ends_in_timed_out(
+def test_a_camera_unplugged_during_the_check_ends_it_saying_so_not_at_the_time_out(
     sim: CameraSimulator, camera: Camera
 ) -> None:
     listener = Listener()
-    session = FaceSession(camera, listener, challenge="turn_right", timeout_s=1)
+    session = FaceSession(camera, listener, challenge="turn_right")  # a citizen's 30 s
     sim.show_face("front")
     session.start()
     assert wait_until(lambda: listener.last() is not None)
     sim.unplug()
-    assert wait_until(listener.finished, "the session's end", timeout_s=10)
+    assert wait_until(listener.finished, "the session's end", timeout_s=20)
     last = listener.last()
-    assert last is not None and last.guidance is Guidance.TIMED_OUT
-    assert last.preview is not None  # the last picture seen
+    assert last is not None and last.guidance is Guidance.CAMERA_LOST
+    assert last.preview is not None and last.capture is None  # the last picture seen
+    assert listener.guidance().count(Guidance.CAMERA_LOST) == 1  # and it stopped itself
+
+
+def test_a_camera_down_when_the_check_starts_ends_it_at_once(
+    sim: CameraSimulator, camera: Camera
+) -> None:
+    sim.unplug()
+    assert wait_until(lambda: camera.state is DeviceState.POWER_OFF, "the camera seen gone")
+    listener = Listener()
+    FaceSession(camera, listener, detector_factory=CountingDetector).start()
+    assert listener.guidance() == [Guidance.CAMERA_LOST]
+    last = listener.last()
+    assert last is not None and last.preview is None and last.frame_size == (0, 0)
+
+
+def test_a_camera_that_never_sends_a_frame_ends_the_check_at_its_time_out() -> None:
+    camera = build("camera", "0", {})  # not opened: neither down nor sending
+    listener = Listener()
+    session = FaceSession(camera, listener, timeout_s=0.5, detector_factory=CountingDetector)
+    session.start()
+    assert wait_until(listener.finished, "the session's end", timeout_s=10)
+    assert listener.guidance() == [Guidance.TIMED_OUT]
 
 
 def test_without_face_detection_start_says_so_and_listens_to_nothing(

@@ -22,6 +22,7 @@ from devices import face_session
 from devices.camera import Camera
 from devices.face import FaceDetectionUnavailable, FaceDetector
 from devices.idcard.card import RESIDENT
+from devices.model import DeviceState
 from devices.sim.faces import Side, turn_script
 from devices.sim.idcard import CITIZENS, SimCard, text_block, with_check_digit
 from kiosk.config import Config
@@ -352,6 +353,42 @@ def test_a_face_that_never_turns_times_out_and_help_calls_staff(
     assert "人脸核验" in shown_texts(kiosk.window)
     finish_the_face_check(qtbot, site)  # with staff beside her, she turns as asked
     assert kiosk.visit.snapshot.case.face is not None
+
+
+CAMERA_LOST = "摄像头出了故障，请按“求助”呼叫工作人员，或稍后按“再试一次”。"  # face.guide
+
+
+def test_a_camera_unplugged_during_the_check_is_said_at_once_and_try_again_works_once_back(
+    qtbot: QtBot, site: Site
+) -> None:
+    """The camera dies while she faces it: she is told so, not left for the check's 30 s; once
+    the camera is back, one tap starts the check again and the visit goes on."""
+    kiosk, camera = site.kiosk, site.camera()
+    camera.show_face("front")
+    open_catalog_when_online(qtbot, kiosk)
+    tap(qtbot, kiosk, PENSION)
+    identify_the_elder(qtbot, site)
+    qtbot.waitUntil(
+        lambda: (
+            "请保持不动。" in shown_texts(kiosk.window)
+            or any(prompt in shown_texts(kiosk.window) for prompt in TURN_PROMPTS)
+        ),
+        timeout=FACE_WAIT_MS,
+    )
+    camera.unplug()
+    qtbot.waitUntil(lambda: "再试一次" in buttons(kiosk.window), timeout=FACE_WAIT_MS)
+    assert CAMERA_LOST in shown_texts(kiosk.window) and TIMED_OUT not in shown_texts(kiosk.window)
+    assert "求助" in buttons(kiosk.window)
+    s = kiosk.visit.snapshot
+    assert (s.phase, s.step, s.case.face) == (Phase.STEP, "verify_face", None)
+
+    camera.replug()
+    qtbot.waitUntil(lambda: camera_device(site).state is DeviceState.ONLINE, timeout=WAIT_MS)
+    tap(qtbot, kiosk, "再试一次")
+    finish_the_face_check(qtbot, site)
+    qtbot.waitUntil(lambda: bool(records_of(site, "authentication")), timeout=SYNC_WAIT_MS)
+    (record,) = records_of(site, "authentication")
+    assert record["payload"]["case_number"] == kiosk.visit.snapshot.case.case_number
 
 
 def test_a_citizen_the_platform_has_no_photo_of_is_sent_to_a_counter(
