@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, QPointF, QRect, Qt
+from PySide6.QtCore import QEventLoop, QPointF, QRect, Qt, QTimer
 from PySide6.QtQuick import QQuickItem
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QAbstractButton, QLabel, QWidget
@@ -60,11 +60,18 @@ class Stuck(Exception):
     """What the citizen waited for did not come."""
 
 
+POLL_MS = 10  # how often `run_until` asks again, between what the event loop has to do
+
+
 def run_until(done: Callable[[], bool], what: str, timeout_s: float = WAIT_S) -> None:
-    """Run the event loop until `done()`; `Stuck` naming `what` after `timeout_s`."""
+    """Run the event loop until `done()`; `Stuck` naming `what` after `timeout_s`. Between
+    checks the loop waits for events, up to POLL_MS: asking again and again would take the
+    CPU, and the GIL, from the kiosk's own threads (the camera, the face check, the queue)."""
     deadline = time.perf_counter() + timeout_s
+    loop = QEventLoop()
     while not done():
-        QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+        QTimer.singleShot(POLL_MS, loop.quit)
+        loop.exec()
         if time.perf_counter() > deadline:
             raise Stuck(f"no {what} after {timeout_s:g} s")
 
