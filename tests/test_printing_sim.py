@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import serial
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,9 +93,18 @@ def test_the_simulator_answers_status_through_garbage_on_its_port(tmp_path: Path
             port.close()
 
 
-def test_the_command_line_serves_a_port_and_writes_pngs(tmp_path: Path) -> None:
+# Started as a shell script's background job is: with Ctrl-C (SIGINT) ignored, which a child
+# inherits, and which would leave Python never raising KeyboardInterrupt.
+IN_THE_BACKGROUND = ("sh", "-c", 'trap \'\' INT; exec "$0" "$@"')
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_the_command_line_serves_a_port_writes_pngs_and_stops_cleanly(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    printer = (sys.executable, "-m", "devices.sim", "printer", "--out", str(tmp_path))
     server = subprocess.Popen(
-        [sys.executable, "-m", "devices.sim", "printer", "--out", str(tmp_path)],
+        [*IN_THE_BACKGROUND, *printer],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
@@ -112,9 +122,12 @@ def test_the_command_line_serves_a_port_and_writes_pngs(tmp_path: Path) -> None:
                 time.sleep(0.05)
         assert (tmp_path / "receipt-0001.bin").read_bytes() == JOB
         assert Image.open(tmp_path / "receipt-0001.png").width == 640
+        server.send_signal(stop)
+        assert server.wait(10) == 0
     finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(10)
+        if server.poll() is None:
+            server.kill()
+            server.wait()
 
 
 def test_a_citizen_takes_the_receipts_and_the_simulator_forgets_them(tmp_path: Path) -> None:

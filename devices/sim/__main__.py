@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 
 KINDS = {
     "idcard": "an ID card reader (SAM protocol) on a pseudo-terminal",
@@ -20,6 +21,11 @@ def main() -> None:
         module = importlib.import_module(f"devices.sim.{kind}")
         module.add_arguments(kinds.add_parser(kind, help=help_text))
     args = parser.parse_args()
+    # Ctrl-C or a plain `kill` stops a simulator cleanly (each ends its run on
+    # KeyboardInterrupt), even one started in the background or by a process that ignores
+    # SIGINT: a child inherits that, and Python then never raises KeyboardInterrupt.
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, signal.default_int_handler)
     importlib.import_module(f"devices.sim.{args.kind}").run(args)
 
 
