@@ -129,8 +129,15 @@ class Finger:
     def type_words(self, *words: tuple[str, str]) -> None:
         """A Chinese answer on the Pinyin keyboard (each word's Pinyin, then its candidate),
         then OK."""
-        (entry,) = [e for e in self.window.findChildren(TextEntry) if e.isVisible()]
-        keyboard = Keyboard(entry, run_until)
+        self.settle()  # the form's question may come a queued event after its step
+        entries: list[TextEntry] = []
+
+        def asked() -> bool:
+            entries[:] = [e for e in self.window.findChildren(TextEntry) if e.isVisible()]
+            return len(entries) == 1
+
+        run_until(asked, "a question to type the answer to")
+        keyboard = Keyboard(entries[0], run_until)
         for pinyin, candidate in words:
             self.before_tap()
             keyboard.type(pinyin, candidate)
