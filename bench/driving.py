@@ -68,9 +68,14 @@ def run_until(done: Callable[[], bool], what: str, timeout_s: float = WAIT_S) ->
     checks the loop waits for events, up to POLL_MS: asking again and again would take the
     CPU, and the GIL, from the kiosk's own threads (the camera, the face check, the queue)."""
     deadline = time.perf_counter() + timeout_s
-    loop = QEventLoop()
+    loop, poll = QEventLoop(), QTimer()
+    poll.setSingleShot(True)
+    poll.setInterval(POLL_MS)
+    # A closure: QTimer.singleShot(ms, loop.quit), or connect(loop.quit), leaves ~60 bytes
+    # behind each time in PySide6 6.11, which a soak would count against the kiosk.
+    poll.timeout.connect(lambda: loop.quit())
     while not done():
-        QTimer.singleShot(POLL_MS, loop.quit)
+        poll.start()
         loop.exec()
         if time.perf_counter() > deadline:
             raise Stuck(f"no {what} after {timeout_s:g} s")
