@@ -57,10 +57,11 @@ EXPLAINED: dict[str, str] = {
     "visits played": (
         "the soak played less than a month of visits: it was asked for fewer (`--visits`) or "
         "stopped by `--minutes`. A visit takes the time its devices and citizen take (a card "
-        "read, a print, an elder turning her head), so this 2-core machine plays 2,000 to "
-        "2,300 visits an hour with faults, and 10,000 visits take 4½ to 5 hours: longer than "
-        "the 3-hour work sessions this report is written in. What would fix it: `python -m "
-        "bench soak` on a machine left to run overnight, then `python -m bench report`."
+        "read, a print, an elder turning her head), so this 2-core machine plays about 2,000 "
+        "visits an hour with faults (1,850 to 2,250 so far, fewer when other work shares the "
+        "machine), and 10,000 visits take about 5 hours: longer than the 3-hour work "
+        "sessions this report is written in. What would fix it: `python -m bench soak` on a "
+        "machine left to run overnight, then `python -m bench report`."
     ),
 }
 
