@@ -102,7 +102,7 @@ class FaceSession:
                 self._camera.subscribe_frames(self._on_frame),
             ]
         if self._camera.state in RECOVERABLE:  # down already: the supervisor is at it
-            self._camera_lost()
+            self._end_without_frames(Guidance.CAMERA_LOST)
 
     def stop(self) -> None:
         """Stop listening; `on_progress` is not called after this returns."""
@@ -140,10 +140,7 @@ class FaceSession:
 
     def _on_camera_event(self, event: DeviceEvent) -> None:
         if isinstance(event, StatusChanged) and event.status.state in RECOVERABLE:
-            self._camera_lost()
-
-    def _camera_lost(self) -> None:
-        self._end_without_frames(Guidance.CAMERA_LOST)
+            self._end_without_frames(Guidance.CAMERA_LOST)
 
     def _time_out(self) -> None:
         """The watchdog: no frames came to end the check."""
