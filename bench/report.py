@@ -226,6 +226,14 @@ def _soak_details(document: dict[str, Any], charts_dir: Path) -> list[str]:
         counts = " | ".join(str(int(outcome.get(o, 0))) for o in OUTCOMES)
         lines.append(f"| {service} | {counts} | {outcome['median_s']:.1f} |")
     lines += ["", "Faults struck: " + ", ".join(f"{k} {v}" for k, v in document["faults"].items())]
+    if "recoveries" in document:  # older soak documents lack it
+        lines += ["", "Devices back after their fault was mended (median / longest seconds): "]
+        lines[-1] += ", ".join(
+            f"{name} {r['median_s']:.1f} / {r['longest_s']:.1f}"
+            for name, r in document["recoveries"].items()
+        )
+        if document["never_recovered"]:
+            lines[-1] += "; never back: " + ", ".join(document["never_recovered"])
     if document["reasons"]:
         lines += ["", "Why visits did not finish (what the screen said, most common first):", ""]
         lines += [f"- {count} × {reason}" for reason, count in document["reasons"]]

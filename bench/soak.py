@@ -16,12 +16,14 @@ duplicated, memory growth under 20 MB after warm-up, no growth in threads or ope
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import signal
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from collections import Counter
@@ -29,15 +31,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 import main
 from bench.citizens import Citizens, Visit
-from bench.driving import Finger, run_until, running_kiosk
-from bench.faults import Fault, FaultPlan, site_faults
+from bench.driving import Finger, Stuck, run_until, running_kiosk
+from bench.faults import Fault, FaultPlan, Recoveries, site_faults
 from bench.output import provenance
 from bench.vitals import vitals
 from central.fault_proxy import FaultProxy
@@ -68,6 +71,10 @@ MIX = {
 }
 ROUND = [service for service, count in MIX.items() for _ in range(count)]
 MEMORY_TARGET_MB = 20.0
+# A device back on its own within this after its fault is mended: the supervisor retries at
+# least every 2 s and a reader gives up on a dead port after three 2 s silences.
+RECOVERY_TARGET_S = 15.0
+RECOVERY_LOOK_MS = 100
 SAMPLES = 100  # vitals taken over the run
 DRAIN_TIMEOUT_S = 300.0
 
@@ -92,10 +99,10 @@ def run(
 ) -> dict[str, Any]:
     """The soak's document: `rows` (the verdicts), `samples` (vitals over the run) and what
     happened (`outcomes` by service, `faults` struck, `errors` raised in the kiosk). It stops
-    after `visits`, or after the first visit that ends past `minutes`. `faults` names the only
-    faults to strike (all of `bench/faults.py` by default), to find which one costs memory."""
-    # Stopped by a signal, the soak still closes the kiosk and stops its central child.
-    signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(128 + number))
+    after `visits`, after the first visit that ends past `minutes`, or after the visit during
+    which SIGINT or SIGTERM came. `faults` names the only faults to strike (all of
+    `bench/faults.py` by default), to find which one costs memory."""
+    stop = _stop_when_signalled()
     commit = provenance()["commit"]  # the code that runs, whatever is committed meanwhile
     prepare_environment()
     app = QApplication.instance() or QApplication([])
@@ -103,7 +110,12 @@ def run(
     errors: list[str] = []
     with _errors_kept(errors), running_site() as site:
         rng = random.Random(seed)
-        plan = FaultPlan(_faults(site, faults), rng, fault_rate)
+        recoveries = Recoveries(lambda kind: _online(site, kind))
+        plan = FaultPlan(_faults(site, faults), rng, fault_rate, recoveries)
+        # Looked at on a timer, not between taps: a visit may wait many seconds without one.
+        looking = QTimer(interval=RECOVERY_LOOK_MS)
+        looking.timeout.connect(lambda: recoveries.look())
+        looking.start()
         finger = Finger(site.kiosk.window, before_tap=plan.before_tap)
         citizens = Citizens(
             site.kiosk,
@@ -114,9 +126,10 @@ def run(
             rng,
             finger,
         )
-        played = _play(citizens, plan, rng, site, visits, minutes)
+        played = _play(citizens, plan, rng, site, visits, minutes, stop)
         plan.mend()
         drained_s = _drain(site.outbox)
+        _wait_for_recoveries(recoveries)
         made = sum(site.outbox.stats().result().counts.values())
         held = stored_records(site.central.url, site.config.kiosk_id)
     options = {
@@ -129,6 +142,7 @@ def run(
     return {
         **_document(played, plan, made, held, drained_s, errors),
         "options": {k: v for k, v in options.items() if v is not None},
+        "stopped_by_signal": stop.is_set(),
         **provenance(),
         "commit": commit,
     }
@@ -169,31 +183,55 @@ def _play(
     site: Site,
     visits: int,
     minutes: float | None,
+    stop: threading.Event,
 ) -> Played:
     every = max(1, visits // SAMPLES)
     played = Played()
     started = time.perf_counter()
     deadline = started + minutes * 60 if minutes is not None else float("inf")
     order: list[str] = []
-    while played.visits < visits and time.perf_counter() < deadline:
+    while played.visits < visits and time.perf_counter() < deadline and not stop.is_set():
         if not order:
             order = rng.sample(ROUND, len(ROUND))
         played.add(citizens.visit(order.pop()))
         plan.visit_ended()
         if played.visits % every == 0:
-            played.elapsed_s = time.perf_counter() - started
-            central = vitals(site.central.pid)
-            played.samples.append(
-                {
-                    "visit": played.visits,
-                    "seconds": played.elapsed_s,
-                    **vitals().as_dict(),
-                    "central_rss_mb": central.rss_mb,
-                }
-            )
+            _sample(played, site, started)
             _progress(played, visits)
-    played.elapsed_s = time.perf_counter() - started
+    if not played.samples or played.samples[-1]["visit"] != played.visits:
+        _sample(played, site, started)  # cut short: how it ended
     return played
+
+
+def _sample(played: Played, site: Site, started: float) -> None:
+    played.elapsed_s = time.perf_counter() - started
+    played.samples.append(
+        {
+            "visit": played.visits,
+            "seconds": played.elapsed_s,
+            **vitals().as_dict(),
+            "central_rss_mb": vitals(site.central.pid).rss_mb,
+        }
+    )
+
+
+def _stop_when_signalled() -> threading.Event:
+    """Set by the first SIGINT or SIGTERM: the soak then ends after the visit being played and
+    still mends its faults, drains the queue and reports (hours of a soak are worth their
+    numbers), and closes the kiosk and its central. Exiting from the handler instead would
+    leave central running: in Qt's event loop PySide6 ends the process on SystemExit at once.
+    A second signal ends it the default way."""
+    asked = threading.Event()
+
+    def handle(number: int, frame: FrameType | None) -> None:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        print(f"soak: {signal.Signals(number).name}: ending after this visit", file=sys.stderr)
+        asked.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    return asked
 
 
 def _progress(played: Played, visits: int) -> None:
@@ -219,6 +257,23 @@ def _faults(site: Site, names: list[str] | None) -> list[Fault]:
         site.proxy,
     )
     return [fault for fault in every if names is None or fault.name in names]
+
+
+def _online(site: Site, kind: str) -> bool:
+    devices = site.devices.supervisor.devices.values()
+    return all(d.state is DeviceState.ONLINE for d in devices if d.kind == kind)
+
+
+def _wait_for_recoveries(recoveries: Recoveries) -> None:
+    """Give the devices of the last faults mended the time they are allowed, and a little more
+    to tell a slow recovery from none."""
+
+    def recovered() -> bool:
+        recoveries.look()
+        return not recoveries.pending
+
+    with contextlib.suppress(Stuck):
+        run_until(recovered, "devices back after their faults", 2 * RECOVERY_TARGET_S)
 
 
 def _drain(outbox: Outbox) -> float:
@@ -256,6 +311,9 @@ def _document(
     )
     finished = played.finished
     warm, late = _warm_and_late(samples)
+    recoveries = plan.recoveries
+    longest_down = recoveries.longest_s()
+    times = [t for seconds in recoveries.seconds.values() for t in seconds]
     growth = {k: _median(late, k) - _median(warm, k) for k in ("rss_mb", "threads", "fds")}
     rows = [
         _row("visits finished", finished, visits, "every visit ends (finished or told why)",
@@ -265,6 +323,9 @@ def _document(
         _row("records of finished visits lost", len(lost), len(owed), "0", not lost),
         _row("records held twice", duplicates, 0, "0", duplicates == 0),
         _row("errors raised in the kiosk", len(errors), 0, "0", not errors),
+        _row("longest a device stayed down after its fault was mended (s)", longest_down,
+             statistics.median(times) if times else 0.0, f"< {RECOVERY_TARGET_S:g} s",
+             longest_down < RECOVERY_TARGET_S and not recoveries.pending),
         _row("resident memory growth after warm-up (MB)", growth["rss_mb"],
              _median(warm, "rss_mb"), f"< {MEMORY_TARGET_MB:g} MB",
              growth["rss_mb"] < MEMORY_TARGET_MB),
@@ -282,6 +343,8 @@ def _document(
         "outcomes": _outcomes(played),
         "reasons": played.reasons.most_common(20),
         "faults": dict(plan.struck),
+        "recoveries": recoveries.summary(),
+        "never_recovered": recoveries.pending,
         "lost": lost[:20],
         "errors": errors[:20],
         "samples": samples,
@@ -312,9 +375,10 @@ def _business_key(record: dict[str, Any]) -> tuple[str, ...]:
 def _warm_and_late(
     samples: list[dict[str, float]],
 ) -> tuple[list[dict[str, float]], list[dict[str, float]]]:
-    """The samples just after the warm-up (the first tenth) and the last tenth of the run."""
+    """The samples just after the warm-up (the first tenth) and the last tenth of the run (the
+    first and the last, of a run too short for tenths)."""
     tenth = max(1, len(samples) // 10)
-    return samples[tenth : 2 * tenth], samples[-tenth:]
+    return samples[tenth : 2 * tenth] or samples[:tenth], samples[-tenth:]
 
 
 def _median(samples: list[dict[str, float]], key: str) -> float:
