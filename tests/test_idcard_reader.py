@@ -493,9 +493,22 @@ def test_a_silent_reader_is_power_off_and_comes_back(
     sim.inject(WireFault.SILENCE, count=3)
     lost = events.entered(DeviceState.POWER_OFF).status
     assert "no answer from the reader" in lost.detail and "3 commands in a row" in lost.detail
+    assert "nothing came back" in lost.detail
     assert lost.last_error is not None and lost.last_error.notice is Notice.DEVICE_UNAVAILABLE
     wait_until(lambda: reader.state is DeviceState.ONLINE, "the reader online again")
     assert read_next(sim, events, CITIZENS[0]).name == "王秀英"
+
+
+def test_a_reader_that_sends_only_the_start_of_answers_says_how_many_bytes_came(
+    sim: IdCardSimulator, reader: IdCardReader, events: Events
+) -> None:
+    opened(reader)
+    cut_short = encode_response(0x9F)[:6]  # a preamble and half a length, then nothing
+    for _ in range(3):
+        sim.answer_next_with(cut_short)
+    lost = events.entered(DeviceState.POWER_OFF).status
+    assert "3 commands in a row" in lost.detail
+    assert "18 bytes came back, none of them an answer" in lost.detail
 
 
 def test_unplug_is_power_off_and_replug_is_online_within_5_s(

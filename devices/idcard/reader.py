@@ -111,13 +111,14 @@ class IdCardReader(Device):
         # One find-select-read at a time, whether the worker or a health check runs it.
         self._sequence = threading.Lock()
         self._next_find_at = 0.0
-        self._silent = 0
+        self._silent = self._silent_bytes = 0  # unanswered commands in a row, bytes they got
         self._awaiting_lift = False
 
     # -- hooks --------------------------------------------------------------------------------
 
     def _connect(self) -> None:
-        self._silent, self._awaiting_lift, self._next_find_at = 0, False, 0.0
+        self._silent = self._silent_bytes = 0
+        self._awaiting_lift, self._next_find_at = False, 0.0
         self._session = SamSession.open(self._url, self._response_timeout_s)
         self._require(RESET_SAM)
         self._require(SAM_STATUS)
@@ -262,9 +263,9 @@ class IdCardReader(Device):
                 self._count("garbage_bytes", exchange.garbage)
                 log.warning("%s: %d stray bytes around %s", self.name, exchange.garbage, command)
             if exchange.silent:
-                self._note_silence(command)
+                self._note_silence(command, exchange.received)
                 continue
-            self._silent = 0
+            self._silent = self._silent_bytes = 0
             if exchange.response is None:
                 self._count("corrupt_frames")
                 log.warning("%s: %s: answer rejected: %s", self.name, command, exchange.corrupt)
@@ -288,17 +289,25 @@ class IdCardReader(Device):
         time.sleep(max(0.0, self._next_find_at - time.monotonic()))
         self._next_find_at = time.monotonic() + self._poll_interval_s
 
-    def _note_silence(self, command: Command) -> None:
+    def _note_silence(self, command: Command, received: int) -> None:
         self._count("timeouts")
         self._silent += 1
+        self._silent_bytes += received
         if self._silent >= SILENT_LIMIT:
+            # Bytes without an answer point at the line or the speed; none at all at power.
+            came = (
+                f"{self._silent_bytes} bytes came back, none of them an answer"
+                if self._silent_bytes
+                else "nothing came back"
+            )
             raise DeviceFault(
                 DeviceState.POWER_OFF,
                 Problem(
                     "idcard.no_answer",
                     f"no answer from the reader on {self._url} to {self._silent} commands in a "
-                    f"row (last: {command}, {self._response_timeout_s:g} s each): check that it "
-                    "is powered and plugged in, that this port is the reader's, and the cable",
+                    f"row (last: {command}, {self._response_timeout_s:g} s each; {came}): check "
+                    "that it is powered and plugged in, that this port is the reader's, and the "
+                    "cable",
                     Notice.DEVICE_UNAVAILABLE,
                 ),
             )
