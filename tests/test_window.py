@@ -82,6 +82,23 @@ def test_a_citizen_goes_through_a_whole_visit_and_rates_it(
     assert "欢迎使用政务服务自助终端" in shown_texts(kiosk.window)
 
 
+def test_a_poor_rating_takes_a_reason_and_a_call_back_number_keyed_in(
+    qtbot, make_kiosk, confirm_only_services: list[Service]
+) -> None:
+    kiosk = make_kiosk(service_list=confirm_only_services)
+    ratings: list[ServiceRated] = []
+    kiosk.bus.subscribe(ServiceRated, ratings.append)
+    for step in ("开始办理", "取号", "开始办理", "确认办理", "评价本次服务", "非常不满意"):
+        tap(qtbot, kiosk, step)
+    tap(qtbot, kiosk, "等候时间长")
+    assert "不需要回电" in buttons(kiosk.window)
+    for digit in "13800000003":
+        tap(qtbot, kiosk, digit)
+    tap(qtbot, kiosk, "确定")
+    tap(qtbot, kiosk, "提交评价")
+    assert [(r.level, r.reason, r.callback) for r in ratings] == [(1, "waiting", "13800000003")]
+
+
 def test_services_say_why_they_cannot_start_before_the_citizen_starts(qtbot, make_kiosk) -> None:
     kiosk = make_kiosk()  # no platform, no queue, no printer
     tap(qtbot, kiosk, "开始办理")
