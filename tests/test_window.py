@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
@@ -56,12 +58,21 @@ def confirm_only_services(tmp_path_factory) -> list[Service]:
     return load_catalog(directory)
 
 
-def test_a_citizen_goes_through_a_whole_visit_and_rates_it(
-    qtbot, make_kiosk, confirm_only_services: list[Service]
-) -> None:
+@pytest.fixture
+def rating_kiosk(
+    make_kiosk, confirm_only_services: list[Service]
+) -> tuple[Any, list[ServiceRated]]:
+    """A kiosk with the one confirm-only service, and the ratings it publishes."""
     kiosk = make_kiosk(service_list=confirm_only_services)
     ratings: list[ServiceRated] = []
     kiosk.bus.subscribe(ServiceRated, ratings.append)
+    return kiosk, ratings
+
+
+def test_a_citizen_goes_through_a_whole_visit_and_rates_it(
+    qtbot, rating_kiosk: tuple[Any, list[ServiceRated]]
+) -> None:
+    kiosk, ratings = rating_kiosk
     tap(qtbot, kiosk, "开始办理")
     assert "请选择要办理的事项" in shown_texts(kiosk.window)
     assert "本机即将开放" not in shown_texts(kiosk.window)
@@ -83,11 +94,9 @@ def test_a_citizen_goes_through_a_whole_visit_and_rates_it(
 
 
 def test_a_poor_rating_takes_a_reason_and_a_call_back_number_keyed_in(
-    qtbot, make_kiosk, confirm_only_services: list[Service]
+    qtbot, rating_kiosk: tuple[Any, list[ServiceRated]]
 ) -> None:
-    kiosk = make_kiosk(service_list=confirm_only_services)
-    ratings: list[ServiceRated] = []
-    kiosk.bus.subscribe(ServiceRated, ratings.append)
+    kiosk, ratings = rating_kiosk
     for step in ("开始办理", "取号", "开始办理", "确认办理", "评价本次服务", "非常不满意"):
         tap(qtbot, kiosk, step)
     tap(qtbot, kiosk, "等候时间长")
