@@ -19,7 +19,8 @@ from screens.widgets import Screen, button
 Captured = Callable[[bytes, str], None]  # jpeg, liveness challenge passed ("" for a photo)
 # The session's last guidance when it ended with no picture (devices.liveness.Guidance values;
 # screens do not import the device layer).
-ENDED_WITHOUT_A_PICTURE = ("timed_out", "camera_lost")
+CAMERA_LOST = "camera_lost"
+ENDED_WITHOUT_A_PICTURE = ("timed_out", CAMERA_LOST)
 
 
 class FaceCapture(Screen):
@@ -82,6 +83,8 @@ class FaceCapture(Screen):
             self._captured(progress.capture.jpeg, progress.capture.liveness)
         elif guidance in ENDED_WITHOUT_A_PICTURE and self._stop is not None:
             self._stop = None
+            if guidance == CAMERA_LOST:
+                self._preview.clear()  # its last picture would look like a camera still working
             self._offer_retry()  # the hint says: press "Try again", or Help
 
     def _draw(self, progress: Any) -> None:

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 import requests
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 import main
@@ -313,6 +314,7 @@ def test_nobody_in_front_of_the_camera_times_out_and_try_again_starts_a_new_chec
     identify_the_elder(qtbot, site)
     assert "请正对摄像头，让脸出现在框内。" in shown_texts(kiosk.window)
     time_out(qtbot, kiosk)
+    assert not preview(kiosk).pixmap().isNull()  # the camera works: she sees what it sees
 
     tap(qtbot, kiosk, "再试一次")
     assert "再试一次" not in buttons(kiosk.window)
@@ -355,6 +357,12 @@ def test_a_face_that_never_turns_times_out_and_help_calls_staff(
     assert kiosk.visit.snapshot.case.face is not None
 
 
+def preview(kiosk: main.Kiosk) -> QLabel:
+    label = kiosk.window.findChild(QLabel, "FacePreview")
+    assert label is not None
+    return label
+
+
 CAMERA_LOST = "摄像头出了故障，请按“求助”呼叫工作人员，或稍后按“再试一次”。"  # face.guide
 
 
@@ -379,6 +387,7 @@ def test_a_camera_unplugged_during_the_check_is_said_at_once_and_try_again_works
     qtbot.waitUntil(lambda: "再试一次" in buttons(kiosk.window), timeout=FACE_WAIT_MS)
     assert CAMERA_LOST in shown_texts(kiosk.window) and TIMED_OUT not in shown_texts(kiosk.window)
     assert "求助" in buttons(kiosk.window)
+    assert preview(kiosk).pixmap().isNull()  # no last picture, as if the camera still saw her
     s = kiosk.visit.snapshot
     assert (s.phase, s.step, s.case.face) == (Phase.STEP, "verify_face", None)
 
