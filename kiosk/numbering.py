@@ -31,12 +31,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 import threading
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeGuard
+
+from offline_queue.durable_file import write_replacing
 
 log = logging.getLogger(__name__)
 
@@ -187,25 +188,7 @@ def _write(path: Path, counters: Counters) -> None:
     data = json.dumps(
         {"format": FORMAT, "counters": counters, "sha256": _digest(counters)}, sort_keys=True
     ).encode()
-    temporary = path.with_name(path.name + ".tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(temporary, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, path)
-        _sync_folder(path.parent)
+        write_replacing(path, data)
     except OSError as error:
         raise NumberingError(f"numbering: cannot write {path}: {error}") from error
-
-
-def _sync_folder(folder: Path) -> None:
-    """Make a rename durable (POSIX); other systems have no folder handles to sync."""
-    if os.name != "posix":
-        return
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)

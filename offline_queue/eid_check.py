@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import secrets
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
 from offline_queue.client import PlatformClient, PlatformError
+from offline_queue.durable_file import write_replacing
 from offline_queue.wire import (
     EID_MAX_CHARS,
     EidClaims,
@@ -130,7 +129,7 @@ class EidChecker:
                 return False
             self._used[claims.jti] = claims.exp
             try:
-                _write_replacing(self._used_file, json.dumps({"used": self._used}).encode())
+                write_replacing(self._used_file, json.dumps({"used": self._used}).encode())
             except OSError as error:  # accepted anyway: the citizen is not to blame for a disk
                 log.error("cannot keep the used e-ID codes in %s: %s", self._used_file, error)
         return True
@@ -159,7 +158,7 @@ def save_keys(path: Path, keys: EidKeys) -> bool:
             return False
     except FileNotFoundError:
         pass
-    _write_replacing(path, data)
+    write_replacing(path, data)
     return True
 
 
@@ -194,27 +193,6 @@ def _load_used(path: Path) -> dict[str, int]:
     # the ones it checked.
     log.warning("the used e-ID codes in %s are unreadable; starting a new list", path)
     return {}
-
-
-def _write_replacing(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file, so a crash leaves old or new whole."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)  # the rename itself survives a power cut
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def _moment(unix_s: int) -> datetime:
