@@ -30,6 +30,7 @@ from kiosk.events import EventBus
 from kiosk.flow import Backend, Flow
 from kiosk.helpers import HelperDesk, HelperSignIn
 from kiosk.i18n import Catalogs
+from kiosk.lockouts import LockoutFile
 from kiosk.logs import LogSettings, configure_logging
 from kiosk.ports import Payload, Runner
 from kiosk.records import RecordBuilder, timestamp
@@ -652,9 +653,10 @@ def build_kiosk(
     visit.attach(flow, clock=lambda: timestamp(datetime.now(UTC)))
     ratio = cap_height_ratio(font_family)
     themes = {elder: Theme(config.panel, elder, font_family, ratio) for elder in (False, True)}
-    console = TechnicianConsole(PinGuard(config.technician_pin_hash, scheduler), bus)
+    lockouts = LockoutFile(config.data_dir / "pin-lockouts.json")
+    console = TechnicianConsole(PinGuard(config.technician_pin_hash, scheduler, lockouts), bus)
     console.tools = site_tools(config)
-    helpers = HelperDesk(config.helpers, scheduler, bus)
+    helpers = HelperDesk(config.helpers, scheduler, bus, lockouts)
     window = MainWindow(
         visit,
         catalogs,

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kiosk.events import EventBus
+from kiosk.lockouts import LockoutFile
 from kiosk.technician import PinGuard
 from kiosk.timers import Scheduler
 
@@ -18,8 +19,17 @@ class HelperSignIn:
 
 
 class HelperDesk:
-    def __init__(self, pin_hashes: Mapping[str, str], scheduler: Scheduler, bus: EventBus) -> None:
-        self._guards = {staff: PinGuard(h, scheduler) for staff, h in pin_hashes.items()}
+    def __init__(
+        self,
+        pin_hashes: Mapping[str, str],
+        scheduler: Scheduler,
+        bus: EventBus,
+        lockouts: LockoutFile | None = None,
+    ) -> None:
+        self._guards = {
+            staff: PinGuard(h, scheduler, lockouts, f"helper {staff}")
+            for staff, h in pin_hashes.items()
+        }
         self._bus = bus
 
     def sign_in(self, staff_id: str, pin: str) -> bool:

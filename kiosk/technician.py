@@ -13,6 +13,7 @@ import hmac
 import os
 from dataclasses import dataclass
 
+from kiosk.lockouts import Lockout, LockoutFile
 from kiosk.timers import Scheduler
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
@@ -59,13 +60,22 @@ def _derive(pin: str, salt: bytes, n: int, r: int, p: int, length: int = 32) -> 
 
 
 class PinGuard:
-    """Checks PIN attempts and locks the console after `MAX_FAILURES` failures in a row."""
+    """Checks PIN attempts and locks the console after `MAX_FAILURES` failures in a row. With
+    `lockouts`, the count and the lock-out are kept there under `name` and outlive a restart."""
 
-    def __init__(self, pin_hash: str, scheduler: Scheduler) -> None:
+    def __init__(
+        self,
+        pin_hash: str,
+        scheduler: Scheduler,
+        lockouts: LockoutFile | None = None,
+        name: str = "technician",
+    ) -> None:
         self._hash = parse_pin_hash(pin_hash)
         self._scheduler = scheduler
-        self._failures = 0
-        self._locked_until = 0.0
+        self._lockouts, self._name = lockouts, name
+        kept = lockouts.read(name) if lockouts is not None else Lockout()
+        self._failures = kept.failures
+        self._locked_until = scheduler.now() + min(kept.locked_for_s, LOCKOUT_S)
 
     def locked_for(self) -> float:
         """Seconds left of a lock-out, 0 when attempts are allowed."""
@@ -77,10 +87,17 @@ class PinGuard:
         h = self._hash
         ok = hmac.compare_digest(_derive(pin, h.salt, h.n, h.r, h.p, len(h.key)), h.key)
         if ok:
-            self._failures = 0
+            if self._failures:
+                self._failures = 0
+                self._keep()
             return True
         self._failures += 1
         if self._failures >= MAX_FAILURES:
             self._failures = 0
             self._locked_until = self._scheduler.now() + LOCKOUT_S
+        self._keep()
         return False
+
+    def _keep(self) -> None:
+        if self._lockouts is not None:
+            self._lockouts.write(self._name, Lockout(self._failures, self.locked_for()))

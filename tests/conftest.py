@@ -61,9 +61,15 @@ KioskFactory = Callable[..., main.Kiosk]
 
 @pytest.fixture
 def make_kiosk(
-    qtbot: object, config: Config, services: list[Service], catalogs: Catalogs, font: str
+    qtbot: object,
+    config: Config,
+    services: list[Service],
+    catalogs: Catalogs,
+    font: str,
+    tmp_path: Path,
 ) -> Iterator[KioskFactory]:
-    """Builds the real kiosk (core, bridge, window) on a virtual clock, shown offscreen."""
+    """Builds the real kiosk (core, bridge, window) on a virtual clock, shown offscreen; what
+    it keeps on disk (the PIN lock-outs) goes to this test's own folder."""
     built: list[main.Kiosk] = []
 
     def make(
@@ -73,7 +79,7 @@ def make_kiosk(
         kiosk_mode: bool = False,
         site_config: Config | None = None,
     ) -> main.Kiosk:
-        site = site_config or config
+        site = site_config or replace(config, data_dir=tmp_path / "kiosk")
         panel = site.panel if portrait else rotated(site.panel)
         kiosk = main.build_kiosk(
             replace(site, panel=panel),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,6 +11,8 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QAbstractButton, QLabel, QScrollArea, QWidget
 
 from kiosk.catalog import Service, load_catalog
+from kiosk.config import Config
+from kiosk.technician import MAX_FAILURES
 from kiosk.timers import ManualScheduler
 from kiosk.visit import Phase, ServiceRated
 from screens.keypad import Keypad
@@ -230,6 +234,28 @@ def test_five_corner_taps_and_the_pin_let_a_technician_quit_a_locked_kiosk(
     tap(qtbot, kiosk, "确定")
     tap(qtbot, kiosk, "退出程序")
     assert not window.isVisible()
+
+
+def test_a_technician_pin_locked_out_stays_locked_when_the_kiosk_is_restarted(
+    qtbot, make_kiosk, config: Config, tmp_path: Path
+) -> None:
+    """Pulling the plug must not give a guesser five more tries."""
+    site = replace(config, data_dir=tmp_path / "site")
+    kiosk = make_kiosk(kiosk_mode=True, site_config=site)
+    for _ in range(5):
+        touch(qtbot, kiosk.window, QPoint(10, 10))
+    for _ in range(MAX_FAILURES):
+        for digit in "111111":
+            tap(qtbot, kiosk, digit)
+        tap(qtbot, kiosk, "确定")
+    assert "错误次数过多，已锁定，请 5 分钟后再试。" in shown_texts(kiosk.window)
+
+    restarted = make_kiosk(kiosk_mode=True, site_config=site)
+    for _ in range(5):
+        touch(qtbot, restarted.window, QPoint(10, 10))
+    assert "错误次数过多，已锁定，请 5 分钟后再试。" in shown_texts(restarted.window)
+    keypad = restarted.window.findChild(Keypad)
+    assert keypad is not None and not keypad.isEnabled()
 
 
 def test_taps_elsewhere_do_not_open_the_technician_pin(qtbot, make_kiosk) -> None:
