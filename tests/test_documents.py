@@ -518,11 +518,6 @@ def printer_columns(line: str) -> int:
     return sum(1 if len(char.encode("gb18030", errors="replace")) == 1 else 2 for char in line)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="devices/printing/layout.py counts '·' (U+00B7, GB18030 A1 A4) as one column, but a "
-    "printer prints it full width: rows with such a name are one column too long and wrap",
-)
 def test_a_name_with_a_middle_dot_fits_the_line_as_a_printer_counts_it(
     catalogs: Catalogs,
 ) -> None:

@@ -1,9 +1,11 @@
 """Laying text out in the character columns of a receipt printer.
 
-A receipt printer's font A is 12 dots wide for Latin and 24 dots (two columns) for Chinese, so a
-line is measured in display columns, as a terminal does (Unicode East Asian Width: wide and
-full-width characters take two). Key-value rows put the key on the left and the value against
-the right edge, so values line up whatever mix of Chinese and Latin they hold.
+A receipt printer's font A is 12 dots wide for Latin and 24 dots (two columns) for Chinese. The
+text goes to the printer in GB18030, and in Chinese mode it prints every character of more than
+one byte full width: so a line is measured by bytes per character, not by Unicode's East Asian
+Width, which calls some of them narrow ('·' in a Uyghur name, '°', '±'). Key-value rows put the
+key on the left and the value against the right edge, so values line up whatever mix of
+Chinese and Latin they hold.
 """
 
 from __future__ import annotations
@@ -24,9 +26,8 @@ def one_line(text: str) -> str:
 
 
 def char_columns(char: str) -> int:
-    if unicodedata.combining(char):
-        return 0
-    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+    """1 for what GB18030 sends in one byte (ASCII, and "?" for what it cannot send), else 2."""
+    return 1 if len(char.encode("gb18030", errors="replace")) == 1 else 2
 
 
 def columns(text: str) -> int:
