@@ -96,6 +96,10 @@ class Translator:
     def __call__(self, key: str, /, **params: object) -> str:
         return self.catalogs.text(self.language, key, **params)
 
+    def has(self, key: str) -> bool:
+        """Whether the catalogs have a text for `key` (in the default language at least)."""
+        return key in self.catalogs.messages[DEFAULT_LANGUAGE]
+
     def pick(self, texts: Mapping[str, T]) -> T:
         """Choose from per-language texts of a data file (a service's name, say)."""
         return texts.get(self.language) or texts[DEFAULT_LANGUAGE]

@@ -149,6 +149,14 @@ def test_the_device_list_shows_an_unplugged_reader_within_two_seconds(
 
     site.id_reader().unplug()
     qtbot.waitUntil(lambda: state_of(page, "id_reader") == "未连接", timeout=2000)
+    # What the reader's last error means, in the console's language, beside its code.
+    qtbot.waitUntil(
+        lambda: (
+            "串口打不开或已断开：检查线缆和配置中的端口，或有其他程序占用。 [port.unavailable]"
+            in page_text(page)
+        ),
+        timeout=2000,
+    )
     site.id_reader().replug()  # the supervisor reopens it, and the page says so
     qtbot.waitUntil(lambda: state_of(page, "id_reader") == "正常", timeout=10_000)
 
@@ -195,6 +203,7 @@ def test_a_printer_out_of_paper_fails_its_checks_and_says_why(qtbot: QtBot, site
     external = run_check(qtbot, page, "external")  # the test slip cannot print
     assert external.startswith("未通过") and "paper" in external
     qtbot.waitUntil(lambda: "需要处理" in page_text(page), timeout=2000)  # the state, live
+    assert "打印机缺纸：装入新纸卷。" in page_text(page)  # what to do, beside the device's words
     site.printer().refill()
     qtbot.waitUntil(lambda: "正常" in page_text(page), timeout=5000)
     assert run_check(qtbot, page, "external").startswith("通过")

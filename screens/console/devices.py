@@ -11,11 +11,22 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QPushButton, QSizePolicy, QWidget
 
+from kiosk.i18n import Translator
 from screens.console.page import ConsolePage, PageSetup, Table, hugging, raw, show_raw
 from screens.widgets import button, label, scrolling
 
 REFRESH_MS = 1000
 LEVELS = ("internal", "external", "interactive")
+SW3 = "idcard.sw3."  # the card reader's result codes: idcard.sw3.41
+
+
+def problem_summary(tr: Translator, code: str) -> str:
+    """What a device problem's code means and what to do, in the console's language; "" for a
+    code without a text (a newer adapter's)."""
+    if code.startswith(SW3):
+        return tr("device.problem.idcard.sw3", code=code.removeprefix(SW3).upper())
+    key = f"device.problem.{code}"
+    return tr(key) if tr.has(key) else ""
 
 
 class LiveStatusPage(ConsolePage):
@@ -81,14 +92,22 @@ class DeviceListPage(LiveStatusPage):
     def show_statuses(self, statuses: Sequence[Any]) -> None:
         rows = []
         for status in statuses:
-            error = f" [{status.last_error.code}]" if status.last_error else ""
             name = button(status.name, partial(self.go.emit, "devices", status.name), "secondary")
             name.setProperty("citizenData", [status.name])
             name.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)  # never cut
             mark = self.state_label(status)
             mark.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
-            rows.append([name, mark, raw(f"{status.detail}{error}")])
+            rows.append([name, mark, self._why(status)])
         self._table.fill(rows, stretch_column=2)
+
+    def _why(self, status: Any) -> QWidget:
+        """A device that is down: what its last error means, in the console's language; else
+        its own detail."""
+        error = status.last_error
+        summary = problem_summary(self._tr, error.code) if error else ""
+        if summary and str(status.state) != "online":
+            return label(f"{summary} [{error.code}]", "muted", data=(error.code,))
+        return raw(f"{status.detail} [{error.code}]" if error else status.detail)
 
 
 class DeviceDetailPage(LiveStatusPage):
@@ -133,6 +152,7 @@ class DeviceDetailPage(LiveStatusPage):
             ("state", hugging(self.state_label(status))),
             ("detail", raw(status.detail, "")),
             ("last_error", raw(f"{error.code}: {error.technician}" if error else "-", "")),
+            ("advice", label((problem_summary(tr, error.code) if error else "") or "-")),
             ("counters", raw(_pairs(status.counters) or "-", "")),
             ("info", raw(_pairs(vars(info)) or "-", "")),
         ]
