@@ -19,6 +19,7 @@ from kiosk.catalog import Service
 from kiosk.config import Config, Panel, WindowConfig
 from kiosk.counter import Application
 from kiosk.i18n import Catalogs
+from kiosk.visit import INDICATORS
 from screens.fonts import cap_height_ratio
 from screens.theme import Theme
 from screens.tour import DEMO_PERSON
@@ -90,12 +91,24 @@ def _rating(station: Station) -> None:
 
 def _rating_reason(station: Station) -> None:
     _rating(station)
-    station.citizen.choose_level(2)
+    station.counter.rate(2)
 
 
 def _rating_callback(station: Station) -> None:
     _rating_reason(station)
-    station.citizen.choose_reason("waiting")
+    station.counter.rate_reason("waiting")
+
+
+def _rating_indicators(station: Station) -> None:
+    _rating_callback(station)
+    station.counter.rate_callback("")
+    station.counter.rate_indicator("attitude", 4)  # one chosen, so its tick shows
+
+
+def _rating_last_indicator(station: Station) -> None:
+    _rating_indicators(station)
+    for _ in INDICATORS:
+        station.counter.next_indicator()
 
 
 STEPS: Sequence[tuple[str, Callable[[Station], None]]] = (
@@ -105,6 +118,8 @@ STEPS: Sequence[tuple[str, Callable[[Station], None]]] = (
     ("rating", _rating),
     ("rating-reason", _rating_reason),  # the citizen's screen only: staff see "rating"
     ("rating-callback", _rating_callback),
+    ("rating-indicators", _rating_indicators),
+    ("rating-last-indicator", _rating_last_indicator),  # elder mode: one indicator a page
 )
 
 

@@ -13,15 +13,17 @@ from __future__ import annotations
 import enum
 import logging
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from kiosk.case import Person
 from kiosk.events import EventBus
 from kiosk.ports import Numbering, Payload, Printers, Runner, Unavailable
 from kiosk.records import RecordBuilder
+from kiosk.visit import INDICATORS, RATING_LEVELS, UNHAPPY_LEVELS
 
 if TYPE_CHECKING:
     from devices.printing.document import Document
@@ -36,6 +38,27 @@ class CounterPhase(enum.StrEnum):
     CALLED = "called"  # a ticket was called: waiting for its holder
     SERVING = "serving"  # the citizen is identified; their applications are on screen
     RATING = "rating"  # the case is closed: the citizen rates it on their screen
+
+
+class RatingStep(enum.StrEnum):
+    """As at the kiosk: the level; for a poor one why and a call-back number; the indicators."""
+
+    LEVEL = "level"
+    REASON = "reason"
+    CALLBACK = "callback"
+    INDICATORS = "indicators"
+
+
+@dataclass(frozen=True)
+class RatingDraft:
+    """The citizen's rating while they give it; nothing is recorded before they submit."""
+
+    step: RatingStep = RatingStep.LEVEL
+    level: int = 0
+    reason: str = ""
+    callback: str = ""
+    indicators: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    page: int = 0  # elder mode asks one indicator a page: the one of INDICATORS[page]
 
 
 @dataclass(frozen=True)
@@ -76,6 +99,7 @@ class CounterSnapshot:
     language: str = "zh"  # of the citizen's screen
     elder: bool = False
     rated: int = 0  # cases rated since the window opened (staff see that, never the level)
+    rating: RatingDraft = RatingDraft()
 
 
 @dataclass(frozen=True)
@@ -235,14 +259,40 @@ class Counter:
 
     # -- the citizen's screen ------------------------------------------------------------------
 
-    def rate(self, level: int, reason: str = "", callback: str = "") -> None:
-        s = self._snapshot
-        if s.phase is not CounterPhase.RATING or s.case_number is None or not 1 <= level <= 5:
+    def rate(self, level: int) -> None:
+        if self._rating(RatingStep.LEVEL) is None or not 1 <= level <= RATING_LEVELS:
+            return
+        step = RatingStep.REASON if level in UNHAPPY_LEVELS else RatingStep.INDICATORS
+        self._set(rating=RatingDraft(step, level))
+
+    def rate_reason(self, reason: str) -> None:
+        if draft := self._rating(RatingStep.REASON):
+            self._set(rating=replace(draft, step=RatingStep.CALLBACK, reason=reason))
+
+    def rate_callback(self, phone: str) -> None:
+        if draft := self._rating(RatingStep.CALLBACK):
+            self._set(rating=replace(draft, step=RatingStep.INDICATORS, callback=phone))
+
+    def rate_indicator(self, indicator: str, level: int) -> None:
+        draft = self._rating(RatingStep.INDICATORS)
+        if draft and indicator in INDICATORS and 1 <= level <= RATING_LEVELS:
+            chosen = MappingProxyType({**draft.indicators, indicator: level})
+            self._set(rating=replace(draft, indicators=chosen))
+
+    def next_indicator(self) -> None:
+        """Elder mode: the next indicator's page (after the last, the citizen submits)."""
+        draft = self._rating(RatingStep.INDICATORS)
+        if draft and draft.page + 1 < len(INDICATORS):
+            self._set(rating=replace(draft, page=draft.page + 1))
+
+    def submit_rating(self) -> None:
+        s, draft = self._snapshot, self._rating(RatingStep.INDICATORS)
+        if draft is None or s.case_number is None:
             return
         staff = self.settings.staff.staff_id
         self._record(
             self._builder.window_rating(
-                s.case_number, level, reason, callback, self.settings.window, staff, self._now()
+                s.case_number, draft, self.settings.window, staff, self._now()
             )
         )
         self._clear_citizen(rated=s.rated + 1)
@@ -291,6 +341,11 @@ class Counter:
             if match := TICKET.match(ticket):
                 prefix, number = match.group(1), int(match.group(2))
                 self._highest[prefix] = max(self._highest.get(prefix, 0), number)
+
+    def _rating(self, step: RatingStep) -> RatingDraft | None:
+        """The rating under way when it is at `step`; None otherwise (a late tap)."""
+        s = self._snapshot
+        return s.rating if s.phase is CounterPhase.RATING and s.rating.step is step else None
 
     def _serving(self, found: tuple[str, list[Application], bool]) -> None:
         case, applications, reached = found

@@ -11,11 +11,14 @@ from __future__ import annotations
 import base64
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.case import AuditEntry, Case, Person
 from kiosk.catalog import Service
 from kiosk.ports import Payload
+
+if TYPE_CHECKING:  # the counter builds its records here
+    from kiosk.counter import RatingDraft
 
 Record = tuple[str, Payload]
 
@@ -141,29 +144,23 @@ class RecordBuilder:
         return ("case_closure", payload)
 
     def window_rating(
-        self,
-        case_number: str,
-        level: int,
-        reason: str,
-        callback: str,
-        window: str,
-        staff_id: str,
-        now: datetime,
+        self, case_number: str, rating: RatingDraft, window: str, staff_id: str, now: datetime
     ) -> Record:
         payload: dict[str, Any] = {
             "site_id": self.site_id,
             "service_id": "window",
             "case_number": case_number,
-            "level": level,
+            "level": rating.level,
+            "indicators": dict(rating.indicators),
             "channel": "window",
             "window": window,
             "staff_id": staff_id,
             "at": timestamp(now),
         }
-        if reason:
-            payload["reason"] = reason
-        if callback:
-            payload["callback_phone"] = callback
+        if rating.reason:
+            payload["reason"] = rating.reason
+        if rating.callback:
+            payload["callback_phone"] = rating.callback
         return ("rating", payload)
 
     def assist_request(self, phase: str, service_id: str | None, now: datetime) -> Record:

@@ -4,10 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from functools import partial
 
-from PySide6.QtWidgets import QGridLayout
+from PySide6.QtWidgets import QGridLayout, QPushButton
 
+from kiosk.i18n import Translator
 from kiosk.visit import INDICATORS, RATING_LEVELS, RatePage
 from screens.context import ScreenContext
 from screens.keypad import Keypad
@@ -77,27 +79,11 @@ class RateScreen(Screen):
         )
 
     def _indicators(self, ctx: ScreenContext) -> None:
-        tr, visit, chosen = ctx.tr, ctx.visit, ctx.snapshot.case.rating.indicators
+        tr, visit = ctx.tr, ctx.visit
         self.add(tr("rate.indicators_title"), "title")
         self.add(tr("rate.indicators_body"), "muted")
-        grid = QGridLayout()
-        grid.setSpacing(ctx.theme.gap_px)
-        for row, indicator in enumerate(INDICATORS):
-            grid.addWidget(label(tr(f"rate.indicator.{indicator}"), "heading"), 2 * row, 0, 1, 5)
-            for level in range(1, RATING_LEVELS + 1):
-                mark = "✓" if chosen.get(indicator) == level else ""
-                choice = button(
-                    f"{mark}{level}★", partial(visit.rate_indicator, indicator, level), "secondary"
-                )
-                choice.setAccessibleName(
-                    tr(
-                        "rate.indicator_level",
-                        indicator=tr(f"rate.indicator.{indicator}"),
-                        level=level,
-                    )
-                )
-                grid.addWidget(choice, 2 * row + 1, level - 1)
-        self.column.addLayout(grid)
+        chosen = ctx.snapshot.case.rating.indicators
+        self.column.addLayout(indicator_grid(tr, ctx.theme.gap_px, chosen, visit.rate_indicator))
         self.column.addStretch(1)
         self.column.addWidget(button(tr("rate.submit"), visit.submit_rating))
 
@@ -115,13 +101,40 @@ class RateScreen(Screen):
             else:
                 visit.set_page(snap.page + 1)
 
-        for level in LEVELS:
-            self.column.addWidget(
-                button(
-                    f"{stars(level)} {tr(f'rate.level{level}')}", partial(pick, level), "secondary"
-                )
-            )
+        choices, done = one_indicator(tr, last, pick)
+        for choice in choices:
+            self.column.addWidget(choice)
         self.column.addStretch(1)
-        self.column.addWidget(
-            button(tr("rate.submit" if last else "rate.skip_one"), partial(pick, None))
-        )
+        self.column.addWidget(done)
+
+
+# The indicators' choices, for the kiosk's rating and the service window's citizen screen.
+
+
+def indicator_grid(
+    tr: Translator, gap_px: int, chosen: Mapping[str, int], pick: Callable[[str, int], None]
+) -> QGridLayout:
+    """Every indicator with its five star levels, the chosen ones ticked."""
+    grid = QGridLayout()
+    grid.setSpacing(gap_px)
+    for row, indicator in enumerate(INDICATORS):
+        name = tr(f"rate.indicator.{indicator}")
+        grid.addWidget(label(name, "heading"), 2 * row, 0, 1, 5)
+        for level in range(1, RATING_LEVELS + 1):
+            mark = "✓" if chosen.get(indicator) == level else ""
+            choice = button(f"{mark}{level}★", partial(pick, indicator, level), "secondary")
+            choice.setAccessibleName(tr("rate.indicator_level", indicator=name, level=level))
+            grid.addWidget(choice, 2 * row + 1, level - 1)
+    return grid
+
+
+def one_indicator(
+    tr: Translator, last: bool, pick: Callable[[int | None], None]
+) -> tuple[list[QPushButton], QPushButton]:
+    """Elder mode's page of one indicator: its five levels in words, and a button that skips
+    it (or, on the last page, submits); `pick(None)` is that button."""
+    levels = [
+        button(f"{stars(level)} {tr(f'rate.level{level}')}", partial(pick, level), "secondary")
+        for level in LEVELS
+    ]
+    return levels, button(tr("rate.submit" if last else "rate.skip_one"), partial(pick, None))

@@ -192,6 +192,10 @@ def test_a_ticket_from_a_kiosk_is_served_at_the_window_and_rated_by_the_citizen(
     assert case_number and case_number.startswith(WINDOW_ID)
 
     press(qtbot, screen, "非常满意")
+    press(qtbot, screen, "服务态度 4 星")  # the indicators, as at the kiosk: any, or none
+    press(qtbot, screen, "服务效率 5 星")
+    assert counter.station.counter.snapshot.phase is CounterPhase.RATING  # not before submit
+    press(qtbot, screen, "提交评价")
     qtbot.waitUntil(lambda: "谢谢您的评价" in texts(screen), timeout=2000)
     assert counter.station.counter.snapshot.phase is CounterPhase.IDLE
 
@@ -200,6 +204,7 @@ def test_a_ticket_from_a_kiosk_is_served_at_the_window_and_rated_by_the_citizen(
     (rating,) = window_records(central, "rating")
     assert rating["payload"]["case_number"] == case_number
     assert rating["payload"]["staff_id"] == STAFF and rating["payload"]["level"] == 5
+    assert rating["payload"]["indicators"] == {"attitude": 4, "efficiency": 5}
     (closure,) = window_records(central, "case_closure")
     assert closure["payload"]["accepted"] == ["K-DEMO-0001-20261203-0042"]
     assert closure["payload"]["ticket"] == ticket
@@ -226,10 +231,12 @@ def test_nobody_waiting_is_said_and_a_walk_in_rates_low_with_a_reason(
     press(qtbot, screen, REASON_WAITING)
     for key in (*"13812345678", "确定"):  # a number to be called back on, as at the kiosk
         press(qtbot, screen, key)
+    press(qtbot, screen, "提交评价")  # no indicator chosen
     qtbot.waitUntil(lambda: bool(window_records(site.central, "rating")), timeout=WAIT_MS)
     (rating,) = window_records(site.central, "rating")
     assert rating["payload"]["level"] == 1 and rating["payload"]["reason"] == "waiting"
     assert rating["payload"]["callback_phone"] == "13812345678"
+    assert rating["payload"]["indicators"] == {}
     (closure,) = window_records(site.central, "case_closure")
     assert "ticket" not in closure["payload"] and closure["payload"]["accepted"] == []
 
@@ -248,6 +255,33 @@ def test_a_citizen_who_leaves_without_rating_frees_the_window(
     assert "叫下一位" in texts(staff)
     qtbot.waitUntil(lambda: bool(window_records(site.central, "case_closure")), timeout=WAIT_MS)
     assert not window_records(site.central, "rating")  # nobody rated: nothing is made up
+
+
+def test_in_elder_mode_the_indicators_come_one_a_page_and_the_last_submits(
+    qtbot: QtBot, site: Site, counter: Counter
+) -> None:
+    staff, screen = counter.station.staff, counter.station.citizen
+    press(qtbot, screen, "长者模式")
+    counter.id_reader().place(CITIZENS[0])
+    press(qtbot, staff, "办结")
+    press(qtbot, screen, "满意")
+    for indicator, choice in (
+        ("整体满意度", "★★★★☆ 满意"),
+        ("服务效率", "跳过此项"),
+        ("服务水平", "★★★★★ 非常满意"),
+        ("服务态度", "★★★★★ 非常满意"),  # the last page: choosing submits
+    ):
+
+        def its_page(name: str = indicator) -> bool:
+            return name in texts(screen)
+
+        qtbot.waitUntil(its_page, timeout=2000)
+        press(qtbot, screen, choice)
+    qtbot.waitUntil(lambda: "谢谢您的评价" in texts(screen), timeout=2000)
+    qtbot.waitUntil(lambda: bool(window_records(site.central, "rating")), timeout=WAIT_MS)
+    (rating,) = window_records(site.central, "rating")
+    assert rating["payload"]["level"] == 4
+    assert rating["payload"]["indicators"] == {"overall": 4, "competence": 5, "attitude": 5}
 
 
 def test_an_e_id_code_at_the_counter_recall_and_transfer_to_another_window(
@@ -310,6 +344,7 @@ def test_offline_the_window_calls_by_its_own_count_and_syncs_later(
             qtbot.waitUntil(lambda: "平台暂时连不上" in texts(staff), timeout=WAIT_MS)
             press(qtbot, staff, "办结")
             press(qtbot, screen, "满意")
+            press(qtbot, screen, "提交评价")
             assert not _enrolled(central)  # nothing reached the platform while it was down
 
             proxy.up()

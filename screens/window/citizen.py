@@ -1,8 +1,9 @@
 """The citizen-facing screen of a service window (a second display, or a second window when
 there is one screen): while idle, the window's number and who staffs it, with photo and staff
-number; the ticket called and being served; after the case closes, the five-level rating of
-好差评 (the kiosk's levels, words and stars) tied to the case number. Elder mode and voice
-work here too. Staff never see the level chosen: it goes from here to the queue."""
+number; the ticket called and being served; after the case closes, the rating of 好差评 tied
+to the case number, as at the kiosk: the five levels (words and stars), for a poor one why and
+a call-back number, then the four indicators (one a page in elder mode). Elder mode and voice
+work here too. Staff never see the rating: it goes from here to the queue."""
 
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from kiosk.counter import Counter, CounterPhase, CounterSnapshot, TicketCalled
+from kiosk.counter import Counter, CounterPhase, CounterSnapshot, RatingStep, TicketCalled
 from kiosk.i18n import Catalogs, Translator
+from kiosk.visit import INDICATORS
 from screens.keypad import Keypad
-from screens.rate import LEVELS, REASONS, stars
+from screens.rate import LEVELS, REASONS, indicator_grid, one_indicator, stars
 from screens.theme import Theme
 from screens.widgets import CardButton, button, label
 from screens.window.body import restarting, swap
@@ -27,7 +29,6 @@ if TYPE_CHECKING:  # the voice loads after the first paint
 
 THANKS_MS = 6000
 RATING_WAIT_MS = 120_000  # a citizen who walks away: the window is free again
-LOW_LEVELS = (1, 2)  # 不满意 and 非常不满意 ask why and offer a call-back, as at the kiosk
 
 
 class CitizenScreen(QWidget):
@@ -47,8 +48,6 @@ class CitizenScreen(QWidget):
         self._layout = QVBoxLayout(self)
         self._body: QWidget | None = None
         self._restarting = False  # after an unexpected error nothing is drawn again
-        self._low_level: int | None = None  # a low level chosen: why, then a call-back?
-        self._reason: str | None = None
         self._thanks = QTimer(self)
         self._thanks.setSingleShot(True)
         self._thanks.timeout.connect(lambda: self.show_snapshot(self.counter.snapshot))
@@ -91,15 +90,10 @@ class CitizenScreen(QWidget):
         settings = self.counter.settings
         if snap.phase is not CounterPhase.RATING:
             self._rating_wait.stop()
-            self._low_level, self._reason = None, None
         elif not self._rating_wait.isActive():
             self._rating_wait.start(RATING_WAIT_MS)
-        if snap.phase is CounterPhase.RATING and self._reason is not None:
-            prompt = self._callback(column, tr, theme)
-        elif snap.phase is CounterPhase.RATING and self._low_level is not None:
-            prompt = self._reasons(column, tr)
-        elif snap.phase is CounterPhase.RATING:
-            prompt = self._levels(column, snap, tr, theme)
+        if snap.phase is CounterPhase.RATING:
+            prompt = self._rating(column, snap, tr, theme)
         elif self.thanking:
             prompt = tr("window.thanks")
             column.addWidget(label(prompt, "title", center=True))
@@ -155,6 +149,20 @@ class CitizenScreen(QWidget):
         )
         column.addWidget(label(tr("window.wait_for_call"), "muted", center=True))
 
+    def _rating(
+        self, column: QVBoxLayout, snap: CounterSnapshot, tr: Translator, theme: Theme
+    ) -> str:
+        step = snap.rating.step
+        if step is RatingStep.REASON:
+            return self._reasons(column, tr)
+        if step is RatingStep.CALLBACK:
+            return self._callback(column, tr, theme)
+        if step is RatingStep.INDICATORS and snap.elder:
+            return self._one_indicator(column, snap, tr)
+        if step is RatingStep.INDICATORS:
+            return self._indicators(column, snap, tr, theme)
+        return self._levels(column, snap, tr, theme)
+
     def _levels(
         self, column: QVBoxLayout, snap: CounterSnapshot, tr: Translator, theme: Theme
     ) -> str:
@@ -169,7 +177,7 @@ class CitizenScreen(QWidget):
             words = tr(f"rate.level{level}")
             card = CardButton(
                 [label(stars(level), center=True), label(words, "heading", center=True)],
-                partial(self.choose_level, level),
+                partial(self.counter.rate, level),
                 theme.gap_px // 2,
             )
             card.setObjectName("ServiceTile")
@@ -185,7 +193,9 @@ class CitizenScreen(QWidget):
         for reason in REASONS:
             column.addWidget(
                 button(
-                    tr(f"rate.reason.{reason}"), partial(self.choose_reason, reason), "secondary"
+                    tr(f"rate.reason.{reason}"),
+                    partial(self.counter.rate_reason, reason),
+                    "secondary",
                 )
             )
         return prompt
@@ -195,39 +205,55 @@ class CitizenScreen(QWidget):
         prompt = tr("rate.callback_title")
         column.addWidget(label(prompt, "title"))
         column.addWidget(label(tr("rate.callback_body"), "muted"))
+        counter = self.counter
         keypad = Keypad(tr, theme.gap_px, max_length=11)
-        keypad.submitted.connect(self._rate_low)
+        keypad.submitted.connect(lambda phone: counter.rate_callback(phone))  # see rate.py
         column.addWidget(keypad)
-        column.addWidget(button(tr("rate.no_callback"), partial(self._rate_low, ""), "secondary"))
+        column.addWidget(
+            button(tr("rate.no_callback"), partial(counter.rate_callback, ""), "secondary")
+        )
+        return prompt
+
+    def _indicators(
+        self, column: QVBoxLayout, snap: CounterSnapshot, tr: Translator, theme: Theme
+    ) -> str:
+        prompt = tr("rate.indicators_title")
+        column.addWidget(label(prompt, "title"))
+        column.addWidget(label(tr("rate.indicators_body"), "muted"))
+        chosen = snap.rating.indicators
+        column.addLayout(indicator_grid(tr, theme.gap_px, chosen, self.counter.rate_indicator))
+        column.addWidget(button(tr("rate.submit"), self.submit))
+        return prompt
+
+    def _one_indicator(self, column: QVBoxLayout, snap: CounterSnapshot, tr: Translator) -> str:
+        indicator = INDICATORS[snap.rating.page]
+        last = indicator == INDICATORS[-1]
+        prompt = tr(f"rate.indicator.{indicator}")
+        column.addWidget(label(tr("rate.indicators_title"), "muted"))
+        column.addWidget(label(prompt, "title"))
+
+        def pick(level: int | None) -> None:
+            if level is not None:
+                self.counter.rate_indicator(indicator, level)
+            if last:
+                self.submit()
+            else:
+                self.counter.next_indicator()
+
+        choices, done = one_indicator(tr, last, pick)
+        for choice in choices:
+            column.addWidget(choice)
+        column.addWidget(done)
         return prompt
 
     # -- rating ------------------------------------------------------------------------------
 
-    def choose_level(self, level: int) -> None:
-        if level in LOW_LEVELS:
-            self._low_level = level
-            self.show_snapshot(self.counter.snapshot)
-            return
-        self._thank()
-        self.counter.rate(level)
-
-    def choose_reason(self, reason: str) -> None:
-        self._reason = reason
-        self.show_snapshot(self.counter.snapshot)
-
-    def _rate_low(self, callback: str) -> None:
-        level, reason = self._low_level, self._reason
-        self._low_level, self._reason = None, None
-        if level is not None and reason is not None:
-            self._thank()
-            self.counter.rate(level, reason, callback)
+    def submit(self) -> None:
+        self._thanks.start(THANKS_MS)
+        self.counter.submit_rating()
 
     def _skip(self) -> None:
-        self._low_level, self._reason = None, None
         self.counter.skip_rating()
-
-    def _thank(self) -> None:
-        self._thanks.start(THANKS_MS)
 
     def announce(self, called: TicketCalled) -> None:
         """A ticket called or called again: said aloud every time, in the screen's language."""
