@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 from kiosk.console import TechnicianConsole
 from kiosk.flow import Flow
 from kiosk.helpers import HelperDesk
-from kiosk.i18n import Catalogs
+from kiosk.i18n import Catalogs, Translator
 from kiosk.timers import Scheduler
 from kiosk.visit import Phase, Visit, VisitSnapshot
 from offline_queue.status import SyncStatus
@@ -40,14 +40,11 @@ from screens.help import HelpScreen
 from screens.offline_banner import OfflineBanner
 from screens.overlay import Overlay
 from screens.rate import RateScreen
-from screens.technician import CornerTaps, PinOverlay, TechnicianMenu
+from screens.technician import TechnicianAccess
 from screens.theme import Theme
 from screens.timeout import TimeoutOverlay
 from screens.voice_bar import VoiceBar
 from screens.widgets import Screen, label
-
-if TYPE_CHECKING:  # the console loads when a technician opens it
-    from screens.console.page import ConsolePage
 
 log = logging.getLogger(__name__)
 
@@ -114,8 +111,15 @@ class MainWindow(QWidget):
         self._style_elder: bool | None = None
         self._timeout: TimeoutOverlay | None = None
         self._timeout_key: tuple[object, ...] | None = None
-        self._technician: Overlay | None = None
-        self._corner_taps = CornerTaps(themes[False])
+        self.technician = TechnicianAccess(
+            self,
+            console,
+            themes[False],
+            self._technician_context,
+            entered=self._end_visit,  # a citizen's visit under the console ends: they see nothing
+            left=self._end_visit,
+            quit=self._quit_by_technician,
+        )
         self._offline_banner = OfflineBanner()
         self._last_prompt: int | None = None  # hash of what was last spoken: no text kept
         self._layout.addWidget(self._offline_banner.widget)
@@ -133,7 +137,7 @@ class MainWindow(QWidget):
 
     @property
     def overlay(self) -> Overlay | None:
-        return self._technician or self._timeout
+        return self.technician.overlay or self._timeout
 
     def context(self, snapshot: VisitSnapshot) -> ScreenContext:
         tr = self._catalogs.translator(snapshot.language)
@@ -245,8 +249,8 @@ class MainWindow(QWidget):
         if ctx.snapshot.warning_until is not None:
             self._timeout = TimeoutOverlay(self, ctx, self._scheduler)
             self._timeout.present()
-            if self._technician is not None:
-                self._technician.raise_()
+            if self.technician.overlay is not None:
+                self.technician.overlay.raise_()
 
     def show_restarting(self) -> Overlay:
         """The kiosk is about to restart after an unexpected error: say so, take every touch."""
@@ -254,72 +258,20 @@ class MainWindow(QWidget):
         overlay = Overlay(self, ctx.theme)
         overlay.column.addWidget(label(ctx.tr("restart.title"), "title"))
         overlay.column.addWidget(label(ctx.tr("restart.body")))
-        overlay.present()
-        self._close_technician()
-        self._technician = overlay  # kept on top of any other overlay, as the PIN pad is
+        self.technician.show(overlay)  # kept on top of any other overlay, as the PIN pad is
         return overlay
 
     # -- technician access ----------------------------------------------------------------
 
-    def open_technician_pin(self) -> PinOverlay:
-        self._close_technician()
+    def _technician_context(self) -> tuple[Theme, Translator]:
         ctx = self.context(self._snapshot)
-        overlay = PinOverlay(self, ctx.theme, ctx.tr, self.console)
-        overlay.unlocked.connect(self._enter_console)
-        overlay.dismissed.connect(self._close_technician)
-        overlay.present()
-        self._technician = overlay
-        return overlay
+        return ctx.theme, ctx.tr
 
-    def _enter_console(self) -> None:
-        # A citizen's visit under the console ends: the technician sees nothing of it.
-        if self.visit.snapshot.phase is not Phase.ATTRACT:
-            self.visit.cancel()
-        self.open_technician_menu()
-
-    def open_technician_menu(self) -> TechnicianMenu:
-        from screens.console.navigation import menu_pages
-
-        # The console is the technician's: the normal sizes, whatever mode the kiosk was in.
-        tr = self.context(self._snapshot).tr
-        menu = TechnicianMenu(self, self._themes[False], tr, menu_pages(self.console))
-        menu.page_requested.connect(self.open_console_page)
-        menu.quit_requested.connect(self.quit_by_technician)
-        menu.dismissed.connect(self._leave_console)
-        self._show_technician(menu)
-        return menu
-
-    def open_console_page(self, page: str, device: str = "") -> ConsolePage:
-        """A page of the technician's console (screens/console/); back leads to the menu."""
-        from screens.console.navigation import build_page
-        from screens.console.page import PageSetup
-
-        tr = self.context(self._snapshot).tr
-        shown = build_page(page, PageSetup(self, self._themes[False], tr, self.console), device)
-        shown.back.connect(self.open_technician_menu)
-        shown.go.connect(self.open_console_page)
-        self.console.record("page_opened", f"{page} {device}".strip())
-        self._show_technician(shown)
-        return shown
-
-    def _show_technician(self, overlay: Overlay) -> None:
-        self._close_technician()
-        overlay.present()
-        self._technician = overlay
-
-    def _leave_console(self) -> None:
-        self.console.record("console_left")
-        self._close_technician()
+    def _end_visit(self) -> None:
         if self.visit.snapshot.phase is not Phase.ATTRACT:
             self.visit.cancel()
 
-    def _close_technician(self) -> None:
-        if self._technician is not None:
-            self._technician.close_overlay()
-            self._technician = None
-
-    def quit_by_technician(self) -> None:
-        self.console.record("kiosk_quit")
+    def _quit_by_technician(self) -> None:
         self._may_close = True
         self.close()
         QApplication.quit()
@@ -336,8 +288,8 @@ class MainWindow(QWidget):
                 self._services.voice.stop()  # a touch silences the guidance (§6)
             position = self.mapFromGlobal(event.globalPosition().toPoint())
             counted = isinstance(watched, QWindow)
-            if counted and self._corner_taps.tap(QPoint(position)) and self._technician is None:
-                self.open_technician_pin()
+            if counted:
+                self.technician.tap(QPoint(position))
         return False
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -363,7 +315,7 @@ class MainWindow(QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        for overlay in (self._timeout, self._technician):
+        for overlay in (self._timeout, self.technician.overlay):
             if overlay is not None:
                 overlay.setGeometry(self.rect())
 

@@ -217,9 +217,9 @@ def show(window: MainWindow, scene: Scene) -> None:
     if scene.sync is not None:
         window.show_sync_status(scene.sync)
     if scene.overlay == "technician-pin":
-        window.open_technician_pin()
+        window.technician.open_pin()
     elif scene.overlay == "technician-menu":
-        window.open_technician_pin().unlocked.emit()
+        window.technician.open_pin().unlocked.emit()
     elif scene.overlay == "restarting":
         window.show_restarting()
     elif scene.overlay.startswith("console:"):
@@ -231,7 +231,7 @@ def show_console_page(window: MainWindow, page: str, device: str = "", check: st
     """Open a console page, run a device's check if asked, and wait for what it reads."""
     from screens.console.devices import DeviceDetailPage
 
-    shown = window.open_console_page(page, device)
+    shown = window.technician.open_page(page, device)
     if check and isinstance(shown, DeviceDetailPage):
         shown.check(check)
     deadline = time.monotonic() + CONSOLE_SETTLE_S
