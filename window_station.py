@@ -14,8 +14,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from adapters import PlatformAdapter, background_queue, site_calendar
+from console_tools import site_tools, with_devices, with_queue
 from kiosk.catalog import Service
 from kiosk.config import Config, WindowConfig
+from kiosk.console import TechnicianAction, TechnicianConsole
 from kiosk.counter import (
     Counter,
     CounterBackend,
@@ -27,11 +29,14 @@ from kiosk.counter import (
 )
 from kiosk.events import EventBus
 from kiosk.i18n import Catalogs, Translator
+from kiosk.lockouts import LockoutFile
 from kiosk.ports import EidOutcome, Runner
 from kiosk.records import RecordBuilder
+from kiosk.technician import PinGuard
 from screens.background import BackgroundRunner
 from screens.bridge import CoreBridge
 from screens.fonts import cap_height_ratio
+from screens.qt_scheduler import QtScheduler
 from screens.theme import Theme
 from screens.window.citizen import CitizenScreen
 from screens.window.staff import StaffConsole
@@ -54,6 +59,7 @@ class Station:
     staff: StaffConsole
     citizen: CitizenScreen
     bridge: CoreBridge
+    technician: TechnicianConsole  # behind five taps in the staff console's corner and a PIN
     platform: PlatformAdapter | None = None  # once the queue is open
 
 
@@ -86,7 +92,12 @@ def build_station(
     )
     ratio = cap_height_ratio(font_family)
     themes = {elder: Theme(config.panel, elder, font_family, ratio) for elder in (False, True)}
-    console = StaffConsole(counter, themes[False], tr, partial(service_name, names, tr))
+    lockouts = LockoutFile(config.data_dir / "pin-lockouts.json")
+    technician = TechnicianConsole(
+        PinGuard(config.technician_pin_hash, QtScheduler(), lockouts), bus
+    )
+    technician.tools = site_tools(config)
+    console = StaffConsole(counter, themes[False], tr, partial(service_name, names, tr), technician)
     citizen = CitizenScreen(counter, themes, catalogs, catalogs.languages, voice)
     bridge = CoreBridge(bus)
 
@@ -99,11 +110,12 @@ def build_station(
     bridge.forward(CounterChanged, changed)
     bridge.forward(TicketCalled, citizen.announce)
     bridge.sync_status_changed.connect(lambda status: console.set_online(not status.offline))
-    return Station(bus, counter, console, citizen, bridge)
+    return Station(bus, counter, console, citizen, bridge, technician)
 
 
 def connect_station_queue(station: Station, config: Config, outbox: Outbox) -> None:
-    """The platform's tickets and applications, the queue for records, the case numbering."""
+    """The platform's tickets and applications, the queue for records (the technician's
+    actions among them, as audit records), the case numbering, the console's queue page."""
     from kiosk.numbering import Numbering
     from offline_queue.eid_check import EidChecker
     from offline_queue.outbox import QueuePaths
@@ -117,14 +129,20 @@ def connect_station_queue(station: Station, config: Config, outbox: Outbox) -> N
         platform.set_status(event)
 
     station.bridge.sync_status_changed.connect(status)
-    counter = station.counter
+    counter, queue = station.counter, background_queue(outbox)
     counter.backend = replace(
         counter.backend,
         waiting_tickets=platform.waiting_tickets,
         applications=platform.applications,
-        queue=background_queue(outbox),
+        queue=queue,
         numbering=Numbering(config.data_dir / "numbering.json", config.kiosk_id),
     )
+    builder = RecordBuilder(config.site_id, site_calendar(config))
+    station.bus.subscribe(
+        TechnicianAction,
+        lambda e: queue(*builder.audit(e.action, "technician", datetime.now(UTC), e.detail)),
+    )
+    station.technician.tools = with_queue(station.technician.tools, outbox)
 
 
 def connect_station_devices(station: Station, config: Config, devices: Devices) -> None:
@@ -159,6 +177,7 @@ def connect_station_devices(station: Station, config: Config, devices: Devices) 
 
     station.bridge.forward(CodeScanned, scanned)
     counter.backend = replace(counter.backend, printers=PrintersAdapter(devices.supervisor))
+    station.technician.tools = with_devices(station.technician.tools, devices.supervisor)
 
 
 def service_name(names: Names, tr: Translator, service_id: str) -> str:

@@ -99,7 +99,7 @@ def test_the_console_ends_a_visit_opens_with_the_pin_and_leaves_to_the_attract_s
         assert isinstance(kiosk.window.overlay, ConsolePage), page
         tap(qtbot, kiosk, "返回菜单")
         assert isinstance(kiosk.window.overlay, TechnicianMenu)
-    tap(qtbot, kiosk, "返回自助服务")
+    tap(qtbot, kiosk, "返回服务界面")
     assert kiosk.window.overlay is None
     assert kiosk.window.snapshot.phase is Phase.ATTRACT
     qtbot.waitUntil(lambda: ("console_left", "") in audited(site), timeout=WAIT_MS)

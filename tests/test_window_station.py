@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 from pytestqt.qtbot import QtBot
@@ -30,11 +30,14 @@ from kiosk.config import Config, WindowConfig
 from kiosk.counter import CounterPhase
 from kiosk.i18n import Catalogs
 from offline_queue.outbox import Outbox
+from screens.console.devices import DeviceListPage
+from screens.technician import PinOverlay
 from screens.voice import RecordingEngine, Voice
 from tests import screen_checks as checks
-from tests.conftest import rotated
+from tests.conftest import DEMO_PIN, rotated
 from tests.kiosk_site import WAIT_MS, Site, citizen_number, take_a_ticket
-from tests.test_window import shown_texts
+from tests.test_diagnostics import state_of
+from tests.test_window import shown_texts, touch
 from tests.waiting import wait_until
 from tour_window import DEMO_WINDOW, demo_station, window_scenes
 from window_station import Station, build_station, connect_station_devices, connect_station_queue
@@ -282,6 +285,40 @@ def test_in_elder_mode_the_indicators_come_one_a_page_and_the_last_submits(
     (rating,) = window_records(site.central, "rating")
     assert rating["payload"]["level"] == 4
     assert rating["payload"]["indicators"] == {"overall": 4, "competence": 5, "attitude": 5}
+
+
+def test_a_technician_opens_the_console_at_the_window_and_the_case_goes_on(
+    qtbot: QtBot, site: Site, counter: Counter
+) -> None:
+    """Five taps in the staff console's corner and the PIN, as on a kiosk: the window's own
+    devices, each action audited; the citizen at the counter is still served afterwards."""
+    staff, screen = counter.station.staff, counter.station.citizen
+    counter.id_reader().place(CITIZENS[0])
+    qtbot.waitUntil(lambda: "办结" in texts(staff), timeout=WAIT_MS)
+    for _ in range(5):  # on the citizen's screen: nothing opens there
+        touch(qtbot, screen, QPoint(10, 10))
+    assert staff.technician.overlay is None
+    for _ in range(5):
+        touch(qtbot, staff, QPoint(10, 10))
+    pad = staff.technician.overlay
+    assert isinstance(pad, PinOverlay)
+    for key in (*DEMO_PIN, "确定"):
+        press(qtbot, pad, key)
+    press(qtbot, staff, "设备状态")
+    page = staff.technician.overlay
+    assert isinstance(page, DeviceListPage)
+    qtbot.waitUntil(lambda: state_of(page, "receipt_printer") == "正常", timeout=3000)
+    assert state_of(page, "id_reader") == "正常" and state_of(page, "camera") == ""  # none here
+    press(qtbot, page, "返回菜单")
+    press(qtbot, staff, "返回服务界面")
+    assert staff.technician.overlay is None
+    assert counter.station.counter.snapshot.phase is CounterPhase.SERVING
+
+    press(qtbot, staff, "办结")
+    qtbot.waitUntil(lambda: bool(window_records(site.central, "audit")), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: len(window_records(site.central, "audit")) == 3, timeout=WAIT_MS)
+    actions = [r["payload"]["action"] for r in window_records(site.central, "audit")]
+    assert actions == ["console_opened", "page_opened", "console_left"]
 
 
 def test_an_e_id_code_at_the_counter_recall_and_transfer_to_another_window(

@@ -1,18 +1,23 @@
 """The staff console of a service window (landscape): call, recall, skip or transfer a ticket;
 the citizen identified by card or e-ID code at the counter; their applications waiting at the
 platform, taken in one by one; the receipt; closing the case. The rating is the citizen's, on
-their own screen: staff see only that it is being given."""
+their own screen: staff see only that it is being given. Five taps in the top-left corner and
+the PIN open the technician's console, as on a kiosk."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
 
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtGui import QHideEvent, QMouseEvent, QResizeEvent, QShowEvent
+from PySide6.QtWidgets import QApplication, QGridLayout, QHBoxLayout, QVBoxLayout, QWidget
 
+from kiosk.console import TechnicianConsole
 from kiosk.counter import Counter, CounterPhase, CounterSnapshot
 from kiosk.i18n import Translator
 from screens.keypad import Keypad
+from screens.technician import TechnicianAccess
 from screens.theme import Theme
 from screens.widgets import button, label
 from screens.window.body import restarting, swap
@@ -22,11 +27,20 @@ ServiceName = Callable[[str], str]  # service id → its name in the staff's lan
 
 class StaffConsole(QWidget):
     def __init__(
-        self, counter: Counter, theme: Theme, tr: Translator, service_name: ServiceName
+        self,
+        counter: Counter,
+        theme: Theme,
+        tr: Translator,
+        service_name: ServiceName,
+        console: TechnicianConsole,
     ) -> None:
         super().__init__()
         self.setObjectName("Screen")
         self.counter, self.theme, self._tr, self._service_name = counter, theme, tr, service_name
+        # Staff stay at the counter, so the case goes on under the console.
+        self.technician = TechnicianAccess(
+            self, console, theme, lambda: (theme, tr), lambda: None, lambda: None, QApplication.quit
+        )
         self.setStyleSheet(theme.stylesheet())
         self._layout = QVBoxLayout(self)
         margin = theme.margin_px
@@ -41,7 +55,37 @@ class StaffConsole(QWidget):
     def show_restarting(self) -> None:
         """An unexpected error (screens/crash.py): say so; nothing here acts any more."""
         self._restarting = True
+        self.technician.close()
         self._body = swap(self._layout, self._body, restarting(self._tr))
+
+    # A press reaches an application filter at the QWindow first: only those are counted,
+    # and only this window's (the citizen's screen is another). Installed while shown.
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        handle = self.windowHandle()
+        if (
+            event.type() == QEvent.Type.MouseButtonPress
+            and isinstance(event, QMouseEvent)
+            and handle is not None
+            and watched is handle
+        ):
+            self.technician.tap(self.mapFromGlobal(event.globalPosition().toPoint()))
+        return False
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if (app := QApplication.instance()) is not None:
+            app.installEventFilter(self)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
+        if (app := QApplication.instance()) is not None:
+            app.removeEventFilter(self)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.technician.overlay is not None:
+            self.technician.overlay.setGeometry(self.rect())
 
     def set_online(self, online: bool) -> None:
         if online != self._online:
