@@ -309,6 +309,11 @@ def test_a_technician_opens_the_console_at_the_window_and_the_case_goes_on(
     assert isinstance(page, DeviceListPage)
     qtbot.waitUntil(lambda: state_of(page, "receipt_printer") == "正常", timeout=3000)
     assert state_of(page, "id_reader") == "正常" and state_of(page, "camera") == ""  # none here
+    drawn = staff.findChildren(QWidget)
+    staff.counter.set_elder(True)  # the counter changes: its screen redraws under the console
+    qtbot.waitUntil(lambda: staff.findChildren(QWidget) != drawn, timeout=2000)
+    centre = staff.childAt(staff.rect().center())
+    assert centre is not None and (centre is page or page.isAncestorOf(centre))
     press(qtbot, page, "返回菜单")
     press(qtbot, staff, "返回服务界面")
     assert staff.technician.overlay is None

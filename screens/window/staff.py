@@ -108,6 +108,8 @@ class StaffConsole(QWidget):
         if snap.notice:
             column.addWidget(label(self._tr(snap.notice), "notice"))
         swap(self._layout, old, self._body)
+        if self.technician.overlay is not None:  # the new body was stacked above it
+            self.technician.overlay.raise_()
 
     # -- parts -------------------------------------------------------------------------------
 
