@@ -9,6 +9,7 @@ opens from a printed document's QR code.
 from __future__ import annotations
 
 import datetime
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from central.citizens import ID_NUMBER_PATTERN, id_number_problem, load_demo_cit
 from central.documents import check_document
 from central.eid import EidIssuer, new_issuer_secret
 from central.errors import BodyLimit, ProblemError, StrictJsonRoute, install_error_handlers
+from central.ingest import Link
 from central.models import KioskRecords
 from central.queues import tally
 from central.storage import Storage
@@ -282,7 +284,20 @@ def send_batch(batch: Batch, platform: PlatformDep) -> BatchResult:
             "first version and stored nothing of this batch",
             outcome.conflicts,
         )
+    _compare_faces_left(platform, head.kiosk_id, outcome.links)
     return BatchResult(results=outcome.results, head=outcome.head)
+
+
+def _compare_faces_left(platform: Platform, kiosk_id: str, links: list[Link]) -> None:
+    """Compare the faces the kiosk left for the platform (it was offline) in the records just
+    stored, as the kiosk was told would happen."""
+    for link in (link for link in links if link.status == "accepted"):
+        left = faces.left_to_compare(json.loads(link.payload))
+        if left is None:
+            continue
+        id_number, photo = left
+        verdict = faces.judge(platform.comparator, platform.storage.citizen(id_number), photo)
+        platform.storage.store_face_verdict(kiosk_id, link.seq, verdict, utc_timestamp())
 
 
 @router.post(
@@ -419,17 +434,8 @@ def verify_face(check: FaceCheck, kiosk_id: SignedKiosk, platform: PlatformDep) 
     problem = id_number_problem(check.id_number)
     if problem is not None:
         raise ProblemError(400, "invalid_request", f"id_number: {problem}")
-    comparator = platform.comparator
     citizen = platform.storage.citizen(check.id_number)
-    if citizen is None:
-        return faces.refused(
-            comparator, "no_reference", "no reference photo of this citizen on the platform"
-        )
-    try:
-        photo = faces.read_photo(check.image)
-    except faces.BadImage as e:
-        return faces.refused(comparator, "bad_image", str(e))
-    return comparator.compare(citizen, photo)
+    return faces.judge(platform.comparator, citizen, check.image)
 
 
 @router.get(

@@ -122,3 +122,28 @@ def info(chosen: Comparator) -> FaceComparator:
 
 def refused(chosen: Comparator, code: str, detail: str) -> FaceVerdict:
     return FaceVerdict(match=False, comparator=chosen.name, code=code, detail=detail)
+
+
+def judge(chosen: Comparator, citizen: Citizen | None, image_b64: str) -> FaceVerdict:
+    """Whether the photo shows the citizen, or why it cannot be said."""
+    if citizen is None:
+        return refused(chosen, "no_reference", "no reference photo of this citizen on the platform")
+    try:
+        photo = read_photo(image_b64)
+    except BadImage as e:
+        return refused(chosen, "bad_image", str(e))
+    return chosen.compare(citizen, photo)
+
+
+def left_to_compare(payload: object) -> tuple[str, str] | None:
+    """The id number and the photo of a record whose face the kiosk could not compare
+    (offline, `face.match` null, the photo kept for the platform); None for any other."""
+    if not isinstance(payload, dict):
+        return None
+    face, subject = payload.get("face"), payload.get("subject")
+    if not isinstance(face, dict) or not isinstance(subject, dict) or face.get("match") is not None:
+        return None
+    photo, id_number = face.get("photo_jpeg"), subject.get("id_number")
+    if isinstance(photo, str) and isinstance(id_number, str):
+        return id_number, photo
+    return None

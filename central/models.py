@@ -9,7 +9,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from offline_queue.wire import ChainHead, KioskId, Record, Timestamp, WireModel
+from offline_queue.wire import ChainHead, FaceVerdict, KioskId, Record, Timestamp, WireModel
 
 
 class StoredRecord(Record):
@@ -21,6 +21,11 @@ class StoredRecord(Record):
     code: str | None = None
     reason: str | None = None
     received: Timestamp
+    face_verdict: FaceVerdict | None = Field(
+        default=None,
+        description="a face photo the kiosk could not have compared (offline: `face.match` "
+        "null): the platform's comparison, made when the record arrived",
+    )
 
 
 class KioskRecords(WireModel):

@@ -24,13 +24,14 @@ from offline_queue.wire import (
     ChainHead,
     Citizen,
     DeviceHealth,
+    FaceVerdict,
     Heartbeat,
     KioskSummary,
     QueueHealth,
     idempotency_key,
 )
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 ALERTS_SHOWN = 20  # the most recent ones per kiosk in the list
 
 SCHEMA = """
@@ -80,6 +81,9 @@ CREATE INDEX eid_used_expires ON eid_used (expires);
 MIGRATIONS = {
     # Ticket queues are counted per site and day (`ticket_rows`).
     2: "CREATE INDEX records_by_kind_date ON records (kind, json_extract(payload, '$.date'));",
+    # The platform's comparison of a face a kiosk left to it (offline), by the record.
+    3: "CREATE TABLE face_verdicts (kiosk_id TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " verdict TEXT NOT NULL, decided TEXT NOT NULL, PRIMARY KEY (kiosk_id, seq));",
 }
 
 Enrolled = Literal["new", "same", "conflict"]
@@ -305,8 +309,10 @@ class Storage:
             if head is None:
                 return None
             rows = db.execute(
-                "SELECT seq, kind, created, payload, prev_hash, hash, status, code, reason,"
-                " received FROM records WHERE kiosk_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                "SELECT r.seq, kind, created, payload, prev_hash, hash, status, code, reason,"
+                " received, verdict FROM records r LEFT JOIN face_verdicts f"
+                " ON f.kiosk_id = r.kiosk_id AND f.seq = r.seq"
+                " WHERE r.kiosk_id = ? AND r.seq > ? ORDER BY r.seq LIMIT ?",
                 (kiosk_id, after, limit),
             ).fetchall()
         return ChainHead(seq=head[0], hash=head[1]), [
@@ -322,9 +328,18 @@ class Storage:
                 code=row[7],
                 reason=row[8],
                 received=row[9],
+                face_verdict=FaceVerdict.model_validate_json(row[10]) if row[10] else None,
             )
             for row in rows
         ]
+
+    def store_face_verdict(self, kiosk_id: str, seq: int, verdict: FaceVerdict, now: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO face_verdicts (kiosk_id, seq, verdict, decided)"
+                " VALUES (?, ?, ?, ?)",
+                (kiosk_id, seq, verdict.model_dump_json(), now),
+            )
 
     def ticket_rows(self, site_id: str, date: str) -> tuple[list[Issued], list[str]]:
         """The accepted tickets issued at the site's kiosks on `date`, and the numbers of

@@ -3,6 +3,7 @@ the platform's database schema."""
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import time
@@ -12,10 +13,11 @@ from typing import Any
 
 import pytest
 import requests
+from PIL import Image
 
 from central.app import ISSUER_SECRET
 from central.eid import EidIssuer, new_issuer_secret
-from central.process import CentralProcess
+from central.process import CentralProcess, stored_records
 from central.storage import SCHEMA_VERSION, Storage, StorageError
 from devices.idcard.card import parse_text
 from devices.sim.idcard import CITIZENS
@@ -58,6 +60,49 @@ def problem(answer: requests.Response, status: int, code: str) -> str:
     assert answer.json()["code"] == code, answer.text
     detail: str = answer.json()["detail"]
     return detail
+
+
+# --- faces a kiosk left to the platform (it was offline) ---------------------------------------
+
+
+def face_record(id_number: str, photo: str, match: bool | None = None) -> dict[str, Any]:
+    """An authentication record's payload as a kiosk writes it (kiosk/records.py)."""
+    face: dict[str, Any] = {"liveness": "turn_left", "match": match, "comparator": "demo"}
+    if match is None:
+        face["photo_jpeg"] = photo
+    return {"subject": {"id_number": id_number, "name": "王秀英"}, "face": face}
+
+
+def jpeg(side: int) -> str:
+    image = Image.new("RGB", (side, side), (200, 180, 160))
+    out = io.BytesIO()
+    image.save(out, "JPEG")
+    return wire.b64encode(out.getvalue())
+
+
+def test_faces_left_to_the_platform_are_compared_when_they_arrive(
+    platform: CentralProcess, kiosk: ChainKiosk
+) -> None:
+    """What the kiosk tells a pensioner offline ("checked once the network is back") comes
+    true: each photo is compared on arrival, or refused with the reason."""
+    records = [
+        *kiosk.write(kind="authentication", **face_record(WANG, jpeg(240))),
+        *kiosk.write(kind="authentication", **face_record(WANG, wire.b64encode(b"not a jpeg"))),
+        *kiosk.write(kind="authentication", **face_record("110101190001010018", jpeg(240))),
+        *kiosk.write(kind="authentication", **face_record(WANG, "", match=True)),  # online
+    ]
+    assert kiosk.send(platform.url, records).status_code == 200
+    verdicts = [r["face_verdict"] for r in stored_records(platform.url, kiosk.kiosk_id)]
+    assert verdicts[0] == {
+        "match": True, "score": None, "comparator": "demo", "code": None, "detail": None
+    }  # fmt: skip
+    assert verdicts[1]["match"] is False and verdicts[1]["code"] == "bad_image"
+    assert verdicts[2]["match"] is False and verdicts[2]["code"] == "no_reference"
+    assert verdicts[3] is None  # compared at the kiosk already
+    # A batch sent again (the kiosk did not hear the answer) is not compared twice.
+    assert kiosk.send(platform.url, records).status_code == 200
+    again = [r["face_verdict"] for r in stored_records(platform.url, kiosk.kiosk_id)]
+    assert again == verdicts
 
 
 # --- heartbeats and the kiosk list ---------------------------------------------------------------
@@ -248,6 +293,7 @@ def test_a_database_of_schema_1_is_migrated_and_keeps_its_records(tmp_path: Path
     storage.close()
     with sqlite3.connect(path) as db:  # as central of schema 1 left it
         db.execute("DROP INDEX records_by_kind_date")
+        db.execute("DROP TABLE face_verdicts")
         db.execute("PRAGMA user_version = 1")
     db.close()
     storage = Storage(path)
@@ -258,9 +304,9 @@ def test_a_database_of_schema_1_is_migrated_and_keeps_its_records(tmp_path: Path
         storage.close()
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-        indexes = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     db.close()
-    assert "records_by_kind_date" in indexes
+    assert {"records_by_kind_date", "face_verdicts"} <= names
 
 
 def test_a_database_of_a_newer_central_is_refused_with_a_reason(tmp_path: Path) -> None:

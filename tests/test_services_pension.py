@@ -261,6 +261,8 @@ def test_with_the_platform_down_online_services_say_so_and_the_pension_check_is_
     face = authentication["face"]
     assert face["match"] is None and face["liveness"] in ("turn_left", "turn_right")
     assert face["photo_jpeg"]  # for the platform to compare, now that it has it
+    verdict = stored[0]["face_verdict"]  # and it did, as her receipt said it would
+    assert verdict["match"] is True and verdict["comparator"] == "demo"
 
     open_catalog_when_online(qtbot, kiosk)  # the next citizen can have her certificate again
 
