@@ -7,10 +7,13 @@ package. Each adapter is small and turns one part's API and errors into the port
 from __future__ import annotations
 
 import logging
+import shutil
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -18,7 +21,15 @@ from kiosk.case import Person
 from kiosk.config import Config
 from kiosk.flow import Printed
 from kiosk.i18n import Catalogs
-from kiosk.ports import EidOutcome, FaceOutcome, NotFound, Payload, Records, Unavailable
+from kiosk.ports import (
+    CannotSave,
+    EidOutcome,
+    FaceOutcome,
+    NotFound,
+    Payload,
+    Records,
+    Unavailable,
+)
 from kiosk.visit import VisitSnapshot
 
 log = logging.getLogger(__name__)
@@ -243,23 +254,46 @@ def background_queue(outbox: Outbox) -> Callable[[str, Payload], None]:
 
 
 class RecordsAdapter:
-    """`kiosk.ports.Records` on the offline queue: a submit returns once the record is on disk."""
+    """`kiosk.ports.Records` on the offline queue: a submit returns once the record is on disk.
+
+    A disk with less than `MIN_FREE_BYTES` left takes no new visits that save: a record with
+    a photo, the database's journal and the numbering files must all fit, and a full disk
+    would fail the citizen at the last step instead of at the tile."""
 
     DURABLE_WAIT_S = 30.0
+    MIN_FREE_BYTES = 16 * 2**20
 
-    def __init__(self, outbox: Outbox, platform_url: str) -> None:
-        self._outbox, self._platform_url = outbox, platform_url
+    def __init__(self, outbox: Outbox, platform_url: str, data_dir: Path) -> None:
+        self._outbox, self._platform_url, self._data_dir = outbox, platform_url, data_dir
 
     def submit(self, kind: str, payload: Payload) -> None:
-        self._outbox.submit(kind, payload).result(self.DURABLE_WAIT_S)
+        with _saving(kind):
+            self._outbox.submit(kind, payload).result(self.DURABLE_WAIT_S)
 
     def submit_all(self, items: Sequence[tuple[str, Payload]]) -> None:
-        self._outbox.submit_all(items).result(self.DURABLE_WAIT_S)
+        with _saving(" + ".join(kind for kind, _ in items)):
+            self._outbox.submit_all(items).result(self.DURABLE_WAIT_S)
+
+    def can_save(self) -> bool:
+        try:
+            return shutil.disk_usage(self._data_dir).free >= self.MIN_FREE_BYTES
+        except OSError:  # the data folder is gone: nothing can be kept
+            return False
 
     def document_url(self, claims: Payload) -> str:
         from offline_queue.wire import document_url
 
         return document_url(self._platform_url, self._outbox.sign_document(claims))
+
+
+@contextmanager
+def _saving(what: str) -> Iterator[None]:
+    """The queue's write failures (a full or failing disk, a writer stuck past the wait) as
+    `CannotSave`; a bad payload stays what it is, a bug."""
+    try:
+        yield
+    except (sqlite3.Error, OSError, TimeoutError) as error:
+        raise CannotSave(f"queue: cannot keep {what}: {type(error).__name__}: {error}") from error
 
 
 class PrintersAdapter:

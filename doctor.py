@@ -13,12 +13,14 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import shutil
 import sys
 import time
 import zipfile
 from pathlib import Path
 from typing import Any
 
+from adapters import RecordsAdapter
 from kiosk.config import Config
 from kiosk.logs import LOG_FILE, mask_personal
 from offline_queue.connectivity import check_platform
@@ -26,6 +28,9 @@ from status_report import EVERY_S, status_path
 
 FRESH_S = 3 * EVERY_S  # an older status file belongs to a kiosk that is gone (or frozen)
 HEALTHY_STATES = ("online", "busy")
+# Free space on the data disk below which a technician is told: well before the kiosk stops
+# taking visits that keep a record (RecordsAdapter.MIN_FREE_BYTES).
+LOW_DISK_BYTES = 200 * 2**20
 
 
 def read_status(path: Path, now: float) -> tuple[dict[str, Any] | None, str]:
@@ -66,6 +71,15 @@ def report(config: Config, now: float | None = None) -> dict[str, Any]:
     for step in steps:
         if step.ok is False:
             attention.append(f"platform: {step.name}: {step.detail}")
+    free_mb = _free_mb(config.data_dir)
+    if free_mb is None:
+        attention.append(f"disk: the data folder {config.data_dir} cannot be read")
+    elif free_mb < LOW_DISK_BYTES / 2**20:
+        attention.append(
+            f"disk: {free_mb:.0f} MB free for {config.data_dir}; with less than "
+            f"{RecordsAdapter.MIN_FREE_BYTES // 2**20} MB the kiosk takes no visits that keep a "
+            "record: free space (old logs, a4-printouts)"
+        )
     return {
         "kiosk": {
             "id": config.kiosk_id,
@@ -77,8 +91,19 @@ def report(config: Config, now: float | None = None) -> dict[str, Any]:
         "devices": devices,
         "queue": queue,
         "platform": {"url": config.platform_url, "steps": [dataclasses.asdict(s) for s in steps]},
+        "disk": {"data_dir": str(config.data_dir), "free_mb": free_mb},
         "attention": attention,
     }
+
+
+def _free_mb(folder: Path) -> float | None:
+    """Free space where the kiosk keeps its data (the nearest folder that exists)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free / 2**20
+    except OSError:
+        return None
 
 
 def text(found: dict[str, Any]) -> str:
@@ -105,6 +130,9 @@ def text(found: dict[str, Any]) -> str:
             f"oldest waiting {queue['oldest_pending'] or '-'}; "
             f"last sync {queue['last_sync'] or 'never'}"
         )
+    disk = found["disk"]
+    free = "unreadable" if disk["free_mb"] is None else f"{disk['free_mb']:,.0f} MB free"
+    lines.append(f"Disk {disk['data_dir']}: {free}")
     lines.append(f"Platform {found['platform']['url']}")
     for step in found["platform"]["steps"]:
         mark = {True: "OK", False: "!!", None: "--"}[step["ok"]]

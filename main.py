@@ -486,7 +486,7 @@ def connect_queue(kiosk: Kiosk, config: Config, outbox: Outbox) -> None:
     keys = QueuePaths.under(config.data_dir).eid_keys
     eid = EidChecker(keys, config.data_dir / "eid-used.json", outbox.platform)
     platform = PlatformAdapter(outbox, eid, config.site_id)
-    records = RecordsAdapter(outbox, config.platform_url)
+    records = RecordsAdapter(outbox, config.platform_url, config.data_dir)
     numbering = Numbering(config.data_dir / "numbering.json", config.kiosk_id)
     flow, bus, builder = kiosk.flow, kiosk.bus, kiosk.flow.records
 

@@ -21,6 +21,7 @@ from kiosk import forms
 from kiosk.case import Case, EidCheck, FaceResult, Person, Ticket
 from kiosk.catalog import Service
 from kiosk.ports import (
+    CannotSave,
     NotFound,
     Numbering,
     Platform,
@@ -96,7 +97,7 @@ class Flow:
         if "verify_face" in service.steps and not online and service.face_offline != "queue":
             return "guide.needs_network"
         needs_queue = {"submit", "print"} & set(service.steps)  # print: numbered and signed
-        if needs_queue and (b.records is None or b.numbering is None):
+        if needs_queue and (b.records is None or b.numbering is None or not b.records.can_save()):
             return "guide.queue_down"
         if "print" in service.steps and not (
             b.printers and set(service.media) & b.printers.media()
@@ -308,7 +309,14 @@ class Flow:
             )
             self.visit.step_done()
 
-        self._run(s, "submit", work, done)
+        self._run(s, "submit", work, done, self._not_saved)
+
+    def _not_saved(self, error: Exception) -> None:
+        if not isinstance(error, CannotSave):
+            self._failed(error)
+            return
+        log.error("the visit's records cannot be kept: %s", error)
+        self.visit.show_notice("guide.queue_down")  # another try would fail the same way
 
     def _issue_ticket(
         self, service: Service, case: Case, numbering: Numbering, today: date

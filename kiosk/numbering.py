@@ -37,6 +37,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeGuard
 
+from kiosk.ports import CannotSave
 from offline_queue.durable_file import write_replacing
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ TICKET_PREFIX = re.compile(r"^[A-Z]{1,3}$")
 Counters = dict[str, dict[str, int]]
 
 
-class NumberingError(RuntimeError):
+class NumberingError(CannotSave):
     """The counters cannot be read or written safely; the text names the file."""
 
 

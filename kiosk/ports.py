@@ -29,6 +29,11 @@ class NotFound(Exception):
     """The platform has no record for this citizen."""
 
 
+class CannotSave(Exception):
+    """The kiosk cannot keep what it must before it tells the citizen anything (a record, a
+    case or ticket number): its disk is full or failing. The text is for the technician."""
+
+
 class Runner(Protocol):
     def run(
         self,
@@ -75,9 +80,12 @@ class FaceOutcome:
 
 class Records(Protocol):
     def submit(self, kind: str, payload: Payload) -> None:
-        """Queue a record; returns once it is durable."""
+        """Queue a record; returns once it is durable; `CannotSave` when it cannot be."""
 
     def submit_all(self, items: Sequence[tuple[str, Payload]]) -> None: ...
+
+    def can_save(self) -> bool:
+        """Whether there is room to keep what a visit makes (checked before it starts)."""
 
     def document_url(self, claims: Payload) -> str:
         """A URL that proves a printed document genuine, signed by this kiosk."""
