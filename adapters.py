@@ -7,8 +7,10 @@ package. Each adapter is small and turns one part's API and errors into the port
 from __future__ import annotations
 
 import logging
+import math
 import shutil
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -262,9 +264,11 @@ class RecordsAdapter:
 
     DURABLE_WAIT_S = 30.0
     MIN_FREE_BYTES = 16 * 2**20
+    ROOM_CHECK_S = 1.0
 
     def __init__(self, outbox: Outbox, platform_url: str, data_dir: Path) -> None:
         self._outbox, self._platform_url, self._data_dir = outbox, platform_url, data_dir
+        self._room, self._room_checked_at = True, -math.inf
 
     def submit(self, kind: str, payload: Payload) -> None:
         with _saving(kind):
@@ -275,6 +279,14 @@ class RecordsAdapter:
             self._outbox.submit_all(items).result(self.DURABLE_WAIT_S)
 
     def can_save(self) -> bool:
+        """Asked for every tile of every catalog drawn, on the GUI thread: the disk is asked
+        at most once a `ROOM_CHECK_S`."""
+        now = time.monotonic()
+        if now >= self._room_checked_at + self.ROOM_CHECK_S:
+            self._room_checked_at, self._room = now, self._has_room()
+        return self._room
+
+    def _has_room(self) -> bool:
         try:
             return shutil.disk_usage(self._data_dir).free >= self.MIN_FREE_BYTES
         except OSError:  # the data folder is gone: nothing can be kept

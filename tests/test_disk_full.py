@@ -26,6 +26,7 @@ from tests.conftest import KioskFactory
 from tests.kiosk_site import WAIT_MS, Site, take_a_ticket, wired_site
 from tests.test_services_pension import tile
 from tests.test_window import shown_texts, tap
+from tests.waiting import wait_until
 
 CANNOT_SAVE = "本机暂时不能保存业务，请到人工窗口办理。"  # guide.queue_down
 UNREACHABLE = "http://127.0.0.1:9"  # the platform plays no part here
@@ -68,6 +69,16 @@ def fill(disk: Path, leave_bytes: int) -> Path:
     return filler
 
 
+def tile_says_unavailable(qtbot: QtBot, kiosk: main.Kiosk, unavailable: bool) -> None:
+    """The disk is looked at once a second at most: the catalog says so by the next look."""
+
+    def says() -> bool:
+        kiosk.window.refresh_availability()
+        return ("暂不可用" in tile(kiosk, "取号")) is unavailable
+
+    qtbot.waitUntil(says, timeout=WAIT_MS)
+
+
 def tickets_held(site: Site) -> list[str]:
     return [r["payload"]["ticket"] for r in site.arrived() if r["kind"] == "ticket"]
 
@@ -83,7 +94,7 @@ def test_a_full_disk_is_said_before_and_during_a_visit_and_nothing_is_lost(
     # Nearly full: the ticket's tile says it cannot start; the guide says why.
     filler = fill(small_disk, RecordsAdapter.MIN_FREE_BYTES // 2)
     tap(qtbot, kiosk, "开始办理")
-    assert "暂不可用" in tile(kiosk, "取号")
+    tile_says_unavailable(qtbot, kiosk, True)
     tap(qtbot, kiosk, "取号")
     assert CANNOT_SAVE in shown_texts(kiosk.window)
     assert "开始办理" not in shown_texts(kiosk.window)
@@ -91,8 +102,7 @@ def test_a_full_disk_is_said_before_and_during_a_visit_and_nothing_is_lost(
 
     # Room again: a citizen starts, and the disk fills up under her before her ticket is kept.
     filler.unlink()
-    kiosk.window.refresh_availability()
-    assert "暂不可用" not in tile(kiosk, "取号")
+    tile_says_unavailable(qtbot, kiosk, False)
     tap(qtbot, kiosk, "取号")
     qtbot.waitUntil(lambda: "开始办理" in shown_texts(kiosk.window), timeout=WAIT_MS)
     tap(qtbot, kiosk, "开始办理")
@@ -127,7 +137,7 @@ def test_the_queue_on_a_full_disk_raises_cannot_save_and_keeps_its_chain(
         with pytest.raises(CannotSave, match=full):
             records.submit("audit", {"action": "during", "padding": "x" * 100_000})
         filler.unlink()
-        assert records.can_save()
+        wait_until(records.can_save, "room again", timeout_s=5)
         records.submit("audit", {"action": "after"})
         counts = outbox.stats().result(10).counts
         assert counts["pending"] == 2  # before and after, numbered 1 and 2: no gap, no loss
