@@ -23,6 +23,7 @@ from offline_queue.wire import (
     b64decode,
 )
 
+PHOTO_FIELD = "photo_jpeg"  # in a record's `face`: a photo the kiosk could not compare
 MIN_SIDE_PX = 120  # a face in a smaller photo is too small to compare
 MAX_SIDE_PX = 4096
 
@@ -143,7 +144,7 @@ def left_to_compare(payload: object) -> tuple[str, str] | None:
     face, subject = payload.get("face"), payload.get("subject")
     if not isinstance(face, dict) or not isinstance(subject, dict) or face.get("match") is not None:
         return None
-    photo, id_number = face.get("photo_jpeg"), subject.get("id_number")
+    photo, id_number = face.get(PHOTO_FIELD), subject.get("id_number")
     if isinstance(photo, str) and isinstance(id_number, str):
         return id_number, photo
     return None
